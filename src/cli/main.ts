@@ -1,0 +1,129 @@
+// The one place that turns results and errors into stderr text and an exit code (conntrack.c main(),
+// do_command_ct(), print_stats(), exit_error()).
+
+import { CMD, EXIT_MSG } from './commands.js';
+import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.js';
+import { FdSink, OutputClosed, OutputFailed, TextSink } from './output.js';
+import { parseArgs, ParsedCommand } from './parse.js';
+import { usageText } from './usage.js';
+import { ConntrackClient } from '../ctnetlink/client.js';
+import { NetlinkError } from '../netlink/socket.js';
+import { strerror } from '../netlink/errno.js';
+import { Clock, systemClock } from '../format/clock.js';
+import type { CommandContext, CommandResult } from '../commands/context.js';
+import { listConntrack } from '../commands/list.js';
+import { count, stats } from '../commands/stats.js';
+import { findProto, protoNameByNumber } from './protocols.js';
+
+export interface MainIo {
+  argv: string[];
+  out?: TextSink;
+  /** stderr writer */
+  err?: (s: string) => void;
+  clock?: Clock;
+  /** opens the netlink client; injectable for tests */
+  openClient?: () => ConntrackClient;
+}
+
+const SIGPIPE_EXIT = 128 + 13;
+
+export async function main(io: MainIo): Promise<number> {
+  const out = io.out ?? new FdSink(1);
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  try {
+    return await run(io, out, err);
+  } catch (e) {
+    try {
+      out.flush();
+    } catch (flushError) {
+      if (flushError instanceof OutputClosed) return SIGPIPE_EXIT;
+    }
+    if (e instanceof OutputClosed) return SIGPIPE_EXIT;
+    if (e instanceof OutputFailed) {
+      err(`${MESSAGE_PREFIX}write error: ${strerror(codeToErrno(e.code))}\n`);
+      return EXIT.OTHER_PROBLEM;
+    }
+    if (e instanceof CtError) {
+      err(e.render());
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+function codeToErrno(code: string): number {
+  const table: Record<string, number> = { ENOSPC: 28, EIO: 5, EBADF: 9, EFBIG: 27, EDQUOT: 122, EROFS: 30 };
+  return table[code] ?? 5;
+}
+
+async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise<number> {
+  const argv = io.argv;
+  // conntrack opens its netlink socket before parsing; a failure there ends everything
+  let client: ConntrackClient;
+  try {
+    client = (io.openClient ?? (() => ConntrackClient.open()))();
+  } catch (e) {
+    const errno = e instanceof NetlinkError ? e.errno : 5;
+    err(`mnl_socket_open: ${strerror(errno)}\n`);
+    throw otherProblem("Can't open handler");
+  }
+  try {
+    // -R / --load-file is only recognised as the first argument (handled by the load command)
+    const cmd = parseArgs(argv);
+    if (cmd.notes) err(cmd.notes);
+    const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
+    const result = await dispatch(cmd, ctx);
+    out.flush();
+    if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
+    return printStats(cmd, result.counter, err);
+  } finally {
+    client.close();
+  }
+}
+
+function operationFailed(e: unknown, command: number): Error {
+  if (e instanceof NetlinkError) return otherProblem(`Operation failed: ${err2str(e.errno, command, strerror)}`);
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** print_stats(): the summary line; a zero counter fails every command but -L, -L expect and -A. */
+function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => void): number {
+  const msg = cmd.command ? EXIT_MSG[cmd.cmd] : undefined;
+  if (!msg) return EXIT.OK;
+  err(MESSAGE_PREFIX + msg.replace('%d', String(counter)));
+  if (counter === 0 && !(cmd.command & (CMD.CT_LIST | CMD.EXP_LIST))) return EXIT.OTHER_PROBLEM;
+  return EXIT.OK;
+}
+
+async function dispatch(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  switch (cmd.command) {
+    case CMD.CT_LIST:
+      return listConntrack(cmd, ctx);
+    case CMD.CT_COUNT:
+      return count(ctx);
+    case CMD.CT_STATS:
+      return stats(ctx, false);
+    case CMD.EXP_STATS:
+      return stats(ctx, true);
+    case CMD.CT_VERSION:
+      ctx.out.write('conntrack v1.4.7 (conntrack-tools)\n');
+      return { counter: 0 };
+    case CMD.CT_HELP:
+      ctx.out.write(usageText(cmd.progname));
+      if (cmd.handler) ctx.out.write(extensionHelp(cmd));
+      return { counter: 0 };
+    case 0:
+      ctx.out.write(usageText(cmd.progname));
+      return { counter: 0 };
+    default:
+      throw otherProblem(`this command is not implemented yet`);
+  }
+}
+
+/** extension_help(): "Proto `NAME' help:" then the extension's text; the unknown handler names the protocol. */
+function extensionHelp(cmd: ParsedCommand): string {
+  const h = cmd.handler!;
+  const name = h.name === 'unknown' ? (protoNameByNumber(cmd.protonum) ?? h.name) : h.name;
+  void findProto;
+  return `Proto \`${name}' help:\n` + h.help;
+}

@@ -1,0 +1,48 @@
+// -L [conntrack|dying|unconfirmed]: dump, filter, format, stream out (conntrack.c CT_LIST, mnl_nfct_dump_cb).
+
+import type { ParsedCommand } from '../cli/parse.js';
+import { CT_COMPARISON, OPT, TABLE } from '../cli/commands.js';
+import { parameterProblem } from '../cli/errors.js';
+import { decodeFlow } from '../ctnetlink/decode.js';
+import type { DumpOptions } from '../ctnetlink/client.js';
+import { compileFilter } from '../filter/userspace.js';
+import { flowPrinter } from '../format/printer.js';
+import type { CommandContext, CommandResult } from './context.js';
+
+export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  let counter = 0;
+  const print = flowPrinter(cmd, ctx, 'list');
+  if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
+    // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
+    const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
+    const error = await ctx.client
+      .dumpRaw({ family: cmd.family, table }, (buf, off, len) => {
+        print.flow(decodeFlow(buf, off, len));
+        counter++;
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    print.end();
+    return { counter, error };
+  }
+  if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
+  const skip = compileFilter(cmd);
+  const opts: DumpOptions = { family: cmd.family, zero: (cmd.options & OPT.ZERO) !== 0 };
+  if (cmd.tmpl.filterMarkKernel) opts.mark = cmd.tmpl.filterMarkKernel;
+  if (cmd.tmpl.filterStatusKernel) opts.status = cmd.tmpl.filterStatusKernel;
+  const error = await ctx.client
+    .dumpRaw(opts, (buf, off, len) => {
+      const flow = decodeFlow(buf, off, len);
+      if (skip && skip(flow)) return;
+      print.flow(flow);
+      counter++;
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  print.end();
+  return { counter, error };
+}

@@ -1,0 +1,69 @@
+// The typed ctnetlink client: the library API that the CLI uses and other programs can import.
+
+import { NfnlSocket, SocketOptions } from '../netlink/socket.js';
+import { decodeCpuStats, decodeFlow, decodeGlobalStats } from './decode.js';
+import type { CpuStats, Flow, GlobalStats } from './model.js';
+import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable, getGlobalStats } from './requests.js';
+
+export interface DumpOptions extends DumpFilter {
+  table?: DumpTable;
+  /** zero the counters while dumping (IPCTNL_MSG_CT_GET_CTRZERO) */
+  zero?: boolean;
+}
+
+/** Raw message sink for the hot path: buf[off, off+len) is one conntrack message. */
+export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void;
+
+export class ConntrackClient {
+  private constructor(readonly socket: NfnlSocket) {}
+
+  static open(opts: SocketOptions = {}): ConntrackClient {
+    return new ConntrackClient(new NfnlSocket(opts));
+  }
+
+  /** Streams the raw messages of a dump; nothing is kept in memory. */
+  dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void> {
+    return this.socket.request(dumpConntrack(opts, opts.table, opts.zero), (buf, off, len) => onMessage(buf, off, len));
+  }
+
+  /** Streams decoded entries of a dump. */
+  dump(opts: DumpOptions, onFlow: (flow: Flow) => void): Promise<void> {
+    return this.dumpRaw(opts, (buf, off, len) => onFlow(decodeFlow(buf, off, len)));
+  }
+
+  /** Collects a dump into an array (for small tables and tests). */
+  async list(opts: DumpOptions = {}): Promise<Flow[]> {
+    const out: Flow[] = [];
+    await this.dump(opts, (f) => out.push(f));
+    return out;
+  }
+
+  async globalStats(): Promise<GlobalStats> {
+    let stats: GlobalStats = {};
+    await this.socket.request(getGlobalStats(), (buf, off, len) => {
+      stats = decodeGlobalStats(buf, off, len);
+    });
+    return stats;
+  }
+
+  /** The number of entries (conntrack -C). */
+  async count(): Promise<number | undefined> {
+    return (await this.globalStats()).entries;
+  }
+
+  async cpuStats(): Promise<CpuStats[]> {
+    const out: CpuStats[] = [];
+    await this.socket.request(dumpCpuStats(), (buf, off, len) => out.push(decodeCpuStats(buf, off, len)));
+    return out;
+  }
+
+  async expectCpuStats(): Promise<CpuStats[]> {
+    const out: CpuStats[] = [];
+    await this.socket.request(dumpExpectCpuStats(), (buf, off, len) => out.push(decodeCpuStats(buf, off, len)));
+    return out;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}

@@ -1,0 +1,198 @@
+// conntrack's userspace filter (conntrack.c nfct_filter() and libnetfilter_conntrack's nfct_cmp() with
+// NFCT_CMP_ALL | NFCT_CMP_MASK), over decoded entries. Template addresses are compared in their printed form:
+// formatIPv4/formatIPv6 give one canonical text per address, so equal text means equal bytes.
+
+import { formatIPv4, formatIPv6 } from '../ctnetlink/addresses.js';
+import { IPPROTO } from '../ctnetlink/constants.js';
+import type { Flow, Tuple } from '../ctnetlink/model.js';
+import { isDnat, isSnat } from '../format/save.js';
+import { CT_COMPARISON, OPT } from '../cli/commands.js';
+import { parseAddr } from '../cli/inet.js';
+import { parameterProblem } from '../cli/errors.js';
+import type { Template, TupleTemplate } from '../cli/template.js';
+
+export interface FilterInput {
+  options: number;
+  family: number;
+  tmpl: Template;
+}
+
+/** A compiled filter: returns true when the entry is to be SKIPPED, as nfct_filter() does. */
+export type FlowFilter = (f: Flow) => boolean;
+
+const addrText = (b: Uint8Array): string => (b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0));
+
+interface Network {
+  family: number;
+  net: Uint8Array;
+  mask: Uint8Array;
+}
+
+function entryAddrBytes(text: string | undefined, family: number): Uint8Array | undefined {
+  if (text === undefined) return undefined;
+  return parseAddr(text, false)?.bytes ?? (family === 2 ? new Uint8Array(4) : new Uint8Array(16));
+}
+
+function inNetwork(text: string | undefined, n: Network): boolean {
+  const a = entryAddrBytes(text, n.family) ?? new Uint8Array(n.mask.length);
+  for (let i = 0; i < n.mask.length; i++) if ((a[i] & n.mask[i]) !== n.net[i]) return false;
+  return true;
+}
+
+/** nfct_filter_init(): the CIDR networks; the template's own address is dropped so it is not matched exactly. */
+function prepareNetworks(input: FilterInput): { src?: Network; dst?: Network; tmplOrig: TupleTemplate } {
+  const { options, family, tmpl } = input;
+  const orig: TupleTemplate = { ...tmpl.orig };
+  const out: { src?: Network; dst?: Network; tmplOrig: TupleTemplate } = { tmplOrig: orig };
+  for (const dir of ['src', 'dst'] as const) {
+    const maskOpt = dir === 'src' ? OPT.MASK_SRC : OPT.MASK_DST;
+    const addrOpt = dir === 'src' ? OPT.ORIG_SRC : OPT.ORIG_DST;
+    if (!(options & maskOpt)) continue;
+    if (!(options & addrOpt)) throw parameterProblem(`Can't use --mask-${dir} without --${dir}`);
+    const len = family === 10 ? 16 : 4;
+    const addr = tmpl.orig[dir] ?? new Uint8Array(len);
+    const mask = tmpl.mask[dir] ?? new Uint8Array(len);
+    const net = new Uint8Array(len);
+    for (let i = 0; i < len; i++) net[i] = (addr[i] ?? 0) & (mask[i] ?? 0);
+    out[dir] = { family, net, mask: mask.length === len ? mask : new Uint8Array(len) };
+    delete orig[dir];
+  }
+  return out;
+}
+
+/** __cmp(): both present → compare; only the template's → strict ? fail : compare with the entry's zero value. */
+function cmpAttr<T>(t: T | undefined, e: T | undefined, strict: boolean, eq: (a: T, b: T | undefined) => boolean): boolean {
+  if (t === undefined) return true;
+  if (e !== undefined) return eq(t, e);
+  return strict ? false : eq(t, undefined);
+}
+
+function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number, orig: boolean, tmplIcmp: TupleTemplate, entryOrig: Tuple | undefined): boolean {
+  // l3proto: the entry's is its nfgen family when the tuple is present
+  if (t.l3 !== undefined && (e === undefined || familyOfEntry !== t.l3)) return false;
+  if (t.protonum !== undefined) {
+    if (e?.protonum === undefined || e.protonum !== t.protonum) return false;
+    switch (t.protonum) {
+      case IPPROTO.ICMP:
+      case IPPROTO.ICMPV6:
+        // ATTR_ICMP_* live on the original tuple on both sides
+        if (tmplIcmp.icmpId !== undefined && entryOrig?.icmpId !== tmplIcmp.icmpId) return false;
+        if (tmplIcmp.icmpCode !== undefined && entryOrig?.icmpCode !== tmplIcmp.icmpCode) return false;
+        if (tmplIcmp.icmpType !== undefined && entryOrig?.icmpType !== tmplIcmp.icmpType) return false;
+        break;
+      case IPPROTO.TCP:
+      case IPPROTO.UDP:
+      case IPPROTO.UDPLITE:
+      case IPPROTO.DCCP:
+      case IPPROTO.SCTP:
+        if (t.srcPort !== undefined && e.srcPort !== t.srcPort) return false;
+        if (t.dstPort !== undefined && e.dstPort !== t.dstPort) return false;
+        break;
+    }
+  }
+  if (t.src !== undefined && e?.src !== addrText(t.src)) return false;
+  if (t.dst !== undefined && e?.dst !== addrText(t.dst)) return false;
+  // zones compare against 0 when the entry has none (non-strict)
+  if (!cmpAttr(t.zone, e?.zone, false, (a, b) => a === (b ?? 0))) return false;
+  void orig;
+  return true;
+}
+
+/** NAT filter (filter_nat()): -n / -g / -j with optional address and port. */
+function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
+  const { options, tmpl } = input;
+  let checkSrc = (options & OPT.SRC_NAT) !== 0;
+  let checkDst = (options & OPT.DST_NAT) !== 0;
+  if (options & OPT.ANY_NAT) checkSrc = checkDst = true;
+  if (!checkSrc && !checkDst) return undefined;
+  const snatAddr = tmpl.snat?.addr ? addrText(tmpl.snat.addr) : undefined;
+  const dnatAddr = tmpl.dnat?.addr ? addrText(tmpl.dnat.addr) : undefined;
+  const snatPort = tmpl.snat?.port;
+  const dnatPort = tmpl.dnat?.port;
+  const statusOr = (f: Flow, bit: number): boolean => (f.status !== undefined ? (f.status & bit) !== 0 : true);
+  const isSpat = (f: Flow): boolean => statusOr(f, 0x80) && (f.reply?.dstPort ?? 0) !== (f.orig?.srcPort ?? 0);
+  const isDpat = (f: Flow): boolean => statusOr(f, 0x100) && (f.reply?.srcPort ?? 0) !== (f.orig?.dstPort ?? 0);
+  return (f: Flow): boolean => {
+    let hasSrc = false;
+    let hasDst = false;
+    if (checkSrc) {
+      let checkAddress = false;
+      if (snatAddr !== undefined) {
+        checkAddress = true;
+        // the template's SNAT address is compared as IPv4 (nfct_get_attr_u32), whatever the family
+        if (isSnat(f) && snatAddr === f.reply?.dst) hasSrc = true;
+      }
+      if (snatPort !== undefined) {
+        const ret = isSpat(f) && snatPort === (f.reply?.dstPort ?? 0);
+        if (checkAddress && hasSrc && !ret) hasSrc = false;
+        if (!checkAddress && ret) hasSrc = true;
+      }
+      if (!checkAddress && snatPort === undefined && (isSnat(f) || isSpat(f))) hasSrc = true;
+    }
+    if (checkDst) {
+      let checkAddress = false;
+      if (dnatAddr !== undefined) {
+        checkAddress = true;
+        if (isDnat(f) && dnatAddr === f.reply?.src) hasDst = true;
+      }
+      if (dnatPort !== undefined) {
+        const ret = isDpat(f) && dnatPort === (f.reply?.srcPort ?? 0);
+        if (checkAddress && hasDst && !ret) hasDst = false;
+        if (!checkAddress && ret) hasDst = true;
+      }
+      if (!checkAddress && dnatPort === undefined && (isDnat(f) || isDpat(f))) hasDst = true;
+    }
+    if (options & OPT.ANY_NAT) return !(hasSrc || hasDst);
+    if (options & OPT.SRC_NAT && options & OPT.DST_NAT) return !(hasSrc && hasDst);
+    if (options & OPT.SRC_NAT) return !hasSrc;
+    return !hasDst;
+  };
+}
+
+function labelSet(bits: Uint8Array | undefined, bit: number): boolean {
+  return bits !== undefined && ((bits[bit >> 3] >> (bit & 7)) & 1) === 1;
+}
+
+/**
+ * Compiles nfct_filter() for a parsed command. Returns undefined when nothing is filtered. Throws the
+ * parameter problems nfct_filter_init() raises (--mask-src without --src).
+ */
+export function compileFilter(input: FilterInput): FlowFilter | undefined {
+  const { options, tmpl } = input;
+  const nets = prepareNetworks(input);
+  const nat = natFilter(input);
+  const mark = options & OPT.MARK ? tmpl.mark : undefined;
+  const labels = tmpl.label ? [...tmpl.label] : undefined;
+  const compare = (options & CT_COMPARISON) !== 0;
+  if (!nat && !mark && !labels && !nets.src && !nets.dst && !compare) return undefined;
+  const tOrig = nets.tmplOrig;
+  const tReply = tmpl.reply;
+  return (f: Flow): boolean => {
+    if (nat && nat(f)) return true;
+    // filter_mark(): the entry must carry a mark
+    if (mark && (f.mark === undefined || ((f.mark & mark.mask) >>> 0) !== mark.value)) return true;
+    if (labels) {
+      if (f.labels === undefined) return true;
+      for (const b of labels) if (!labelSet(f.labels, b)) return true;
+    }
+    for (const dir of ['src', 'dst'] as const) {
+      const n = nets[dir];
+      if (!n) continue;
+      if (!f.orig || f.family !== n.family) return true;
+      if (!inNetwork(f.orig[dir], n)) return true;
+    }
+    if (!compare) return false;
+    // cmp_meta
+    if (tmpl.id !== undefined && f.id !== tmpl.id) return true;
+    if (tmpl.timeout !== undefined && f.timeout !== tmpl.timeout) return true;
+    if (tmpl.status !== undefined && (f.status === undefined || ((tmpl.status & f.status) >>> 0) !== tmpl.status)) return true;
+    if (tmpl.tcpState !== undefined && f.tcp?.state !== tmpl.tcpState) return true;
+    if (tmpl.sctpState !== undefined && f.sctp?.state !== tmpl.sctpState) return true;
+    if (tmpl.dccpState !== undefined && f.dccp?.state !== tmpl.dccpState) return true;
+    if (tmpl.zone !== undefined && (f.zone ?? 0) !== tmpl.zone) return true;
+    // __cmp_orig / cmp_repl
+    if (!cmpTuple(tOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
+    if (!cmpTuple(tReply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
+    return false;
+  };
+}

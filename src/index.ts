@@ -1,0 +1,17 @@
+// The library API: a typed ctnetlink client, the model, and the formatters that reproduce conntrack's output.
+
+export { ConntrackClient } from './ctnetlink/client.js';
+export type { DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
+export type { DumpFilter, DumpTable, U32Filter } from './ctnetlink/requests.js';
+export type { Flow, Tuple, Counters, TcpInfo, SctpInfo, DccpInfo, SeqAdj, CpuStats, GlobalStats, MessageKind } from './ctnetlink/model.js';
+export { decodeFlow } from './ctnetlink/decode.js';
+export * as constants from './ctnetlink/constants.js';
+export { formatFlowDefault } from './format/default.js';
+export type { FlowFormat } from './format/default.js';
+export { formatFlowXml, XML_HEADER, XML_FOOTER } from './format/xml.js';
+export { formatFlowSave } from './format/save.js';
+export { systemClock, fixedClock } from './format/clock.js';
+export type { Clock } from './format/clock.js';
+export { loadLabelMap, parseLabelMap } from './format/labelmap.js';
+export type { LabelMap } from './format/labelmap.js';
+export { NetlinkError } from './netlink/socket.js';

@@ -1,0 +1,143 @@
+// The netlink attribute (TLV) codec: struct nlattr { u16 nla_len; u16 nla_type; } + payload, 4-byte aligned.
+// Header fields are host-endian (little-endian on every platform Node supports for this package: x64, arm64);
+// ctnetlink payload integers are big-endian (network order).
+
+import { NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+
+export const align4 = (n: number): number => (n + 3) & ~3;
+
+/** A decode failure; `path` names the attribute chain, e.g. "CTA_TUPLE_ORIG > CTA_TUPLE_IP". */
+export class DecodeError extends Error {
+  constructor(
+    message: string,
+    readonly path: string[] = [],
+  ) {
+    super(path.length ? `unmarshal ${path.join(' > ')}: ${message}` : message);
+    this.name = 'DecodeError';
+  }
+}
+
+/**
+ * Walks the attributes in buf[start, end). For each one calls visit(type, payloadStart, payloadEnd)
+ * with the type stripped of NLA_F_NESTED / NLA_F_NET_BYTEORDER. Throws DecodeError on a malformed header.
+ */
+export function forEachAttr(
+  buf: Buffer,
+  start: number,
+  end: number,
+  visit: (type: number, from: number, to: number) => void,
+  path?: () => string[],
+): void {
+  let off = start;
+  while (off + NLA_HDRLEN <= end) {
+    const len = buf[off] | (buf[off + 1] << 8);
+    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
+    if (len < NLA_HDRLEN || off + len > end) {
+      throw new DecodeError(`attribute of type ${type} has bad length ${len} at offset ${off - start}`, path?.() ?? []);
+    }
+    visit(type, off + NLA_HDRLEN, off + len);
+    off += align4(len);
+  }
+}
+
+/** A raw attribute kept when the decoder does not know its type (presence is data: nothing is dropped). */
+export interface RawAttr {
+  type: number;
+  nested: boolean;
+  data: Buffer;
+}
+
+/** The attribute at [payloadStart - 4, payloadEnd) as a RawAttr (copies the payload). */
+export function rawAttr(buf: Buffer, from: number, to: number): RawAttr {
+  const typeField = buf[from - 2] | (buf[from - 1] << 8);
+  return { type: typeField & NLA_TYPE_MASK, nested: (typeField & NLA_F_NESTED) !== 0, data: Buffer.from(buf.subarray(from, to)) };
+}
+
+export function expectLen(from: number, to: number, want: number, path: () => string[]): void {
+  if (to - from < want) throw new DecodeError(`payload of ${to - from} bytes, want ${want}`, path());
+}
+
+export const readU8 = (buf: Buffer, off: number): number => buf[off];
+export const readU16BE = (buf: Buffer, off: number): number => (buf[off] << 8) | buf[off + 1];
+export const readU32BE = (buf: Buffer, off: number): number =>
+  ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+export const readU64BE = (buf: Buffer, off: number): bigint =>
+  (BigInt(readU32BE(buf, off)) << 32n) | BigInt(readU32BE(buf, off + 4));
+
+// ---- encoding -------------------------------------------------------------------------------------------
+
+/** A declarative attribute tree: the encoder's input, and how tests write attribute data. */
+export type AttrNode =
+  | { type: number; nested: AttrNode[] }
+  | { type: number; data: Uint8Array };
+
+export const nest = (type: number, ...children: (AttrNode | undefined | false)[]): AttrNode => ({
+  type,
+  nested: children.filter((c): c is AttrNode => !!c),
+});
+export const bytes = (type: number, data: Uint8Array): AttrNode => ({ type, data });
+export const u8 = (type: number, v: number): AttrNode => ({ type, data: Uint8Array.of(v & 0xff) });
+export const u16be = (type: number, v: number): AttrNode => {
+  const b = Buffer.alloc(2);
+  b.writeUInt16BE(v & 0xffff);
+  return { type, data: b };
+};
+export const u32be = (type: number, v: number): AttrNode => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(v >>> 0);
+  return { type, data: b };
+};
+export const u64be = (type: number, v: bigint): AttrNode => {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt.asUintN(64, v));
+  return { type, data: b };
+};
+/** A NUL-terminated string, as the kernel's NLA_NUL_STRING / NLA_STRING policies accept. */
+export const str = (type: number, s: string): AttrNode => ({ type, data: Buffer.from(s + '\0', 'utf8') });
+
+export function encodedLength(nodes: AttrNode[]): number {
+  let n = 0;
+  for (const node of nodes) {
+    n += align4(NLA_HDRLEN + ('nested' in node ? encodedLength(node.nested) : node.data.length));
+  }
+  return n;
+}
+
+/** Writes nodes at buf[off...]; nested nodes get NLA_F_NESTED. Returns the offset after the last one. */
+export function encodeAttrs(nodes: AttrNode[], buf: Buffer, off = 0): number {
+  for (const node of nodes) {
+    const start = off;
+    let end: number;
+    if ('nested' in node) {
+      end = encodeAttrs(node.nested, buf, start + NLA_HDRLEN);
+      buf.writeUInt16LE(node.type | NLA_F_NESTED, start + 2);
+    } else {
+      buf.set(node.data, start + NLA_HDRLEN);
+      end = start + NLA_HDRLEN + node.data.length;
+      buf.writeUInt16LE(node.type, start + 2);
+    }
+    buf.writeUInt16LE(end - start, start);
+    const padded = align4(end);
+    buf.fill(0, end, padded);
+    off = padded;
+  }
+  return off;
+}
+
+export function encodeAttrsToBuffer(nodes: AttrNode[]): Buffer {
+  const buf = Buffer.alloc(encodedLength(nodes));
+  encodeAttrs(nodes, buf, 0);
+  return buf;
+}
+
+/** Decodes a whole attribute stream into a tree (generic; for tests and unknown-attribute inspection). */
+export function decodeTree(buf: Buffer, start = 0, end = buf.length, nestedTypes?: (path: number[]) => boolean, path: number[] = []): AttrNode[] {
+  const out: AttrNode[] = [];
+  forEachAttr(buf, start, end, (type, from, to) => {
+    const flagged = (buf[from - 1] << 8) & NLA_F_NESTED;
+    const p = [...path, type];
+    if (flagged || nestedTypes?.(p)) out.push({ type, nested: decodeTree(buf, from, to, nestedTypes, p) });
+    else out.push({ type, data: Buffer.from(buf.subarray(from, to)) });
+  });
+  return out;
+}

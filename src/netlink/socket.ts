@@ -1,0 +1,215 @@
+// The only module that imports the `netlink` package. A NETLINK_NETFILTER socket with request/ACK, dump and
+// multicast handling on top of RawNetlinkSocket; framing and errno decoding are ours (framing.ts).
+
+import { createRequire } from 'node:module';
+import type { RawNetlinkSocket as RawSocketType } from 'netlink';
+import { DecodeError } from './attributes.js';
+import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
+import { ERRNO, strerror } from './errno.js';
+import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
+
+/** A failure reported by the kernel (NLMSG_ERROR) or by a socket call, with a positive errno. */
+export class NetlinkError extends Error {
+  constructor(
+    readonly errno: number,
+    readonly syscall?: string,
+  ) {
+    super(strerror(errno));
+    this.name = 'NetlinkError';
+  }
+}
+
+/** Receives each non-control message of a reply: buf[off, off+len) is the whole nlmsghdr-framed message. */
+export type MessageHandler = (buf: Buffer, off: number, len: number, type: number, flags: number) => void;
+
+/**
+ * The largest datagram the kernel builds for a dump is SKB_WITH_OVERHEAD(32768) when the reader offers that much
+ * (net/netlink/af_netlink.c, max_recvmsg_len); offering 32 KiB makes dumps arrive in ~32 KiB datagrams instead of 4 KiB.
+ */
+export const RECV_CHUNK = 32768;
+
+interface Pending {
+  seq: number;
+  onMessage?: MessageHandler;
+  /** resolves on NLMSG_DONE (dump), on the ACK (when NLM_F_ACK), or after the datagram with the first reply */
+  dump: boolean;
+  ack: boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export interface SocketOptions {
+  /** multicast group numbers to join (NFNLGRP_*) */
+  groups?: number[];
+  recvBufferSize?: number;
+}
+
+let rawSocketClass: typeof RawSocketType | undefined;
+function loadRawSocket(): typeof RawSocketType {
+  // Loaded lazily (and through require: the package is CommonJS with a native addon).
+  if (!rawSocketClass) rawSocketClass = (createRequire(import.meta.url)('netlink/dist/raw.js') as typeof import('netlink')).RawNetlinkSocket;
+  return rawSocketClass;
+}
+
+export class NfnlSocket {
+  private readonly raw: RawSocketType;
+  private readonly pending = new Map<number, Pending>();
+  private nextSeq: number;
+  private closed = false;
+  /** multicast messages (nlmsg_seq 0, not a reply to us) */
+  onMulticast?: (buf: Buffer, rinfoPort: number) => void;
+  /** socket errors while no request is pending (e.g. ENOBUFS on an event socket) */
+  onError?: (e: NetlinkError) => void;
+
+  constructor(opts: SocketOptions = {}) {
+    const Raw = loadRawSocket();
+    try {
+      this.raw = new Raw(NETLINK_NETFILTER, {
+        messagePeeking: false,
+        msgBufferSize: RECV_CHUNK,
+        recvBufferSize: opts.recvBufferSize ?? 0,
+        sendBufferSize: 0,
+      });
+    } catch (e) {
+      throw toNetlinkError(e, 'socket');
+    }
+    for (const g of opts.groups ?? []) {
+      try {
+        this.raw.addMembership(g);
+      } catch (e) {
+        this.raw.close();
+        throw toNetlinkError(e, 'setsockopt');
+      }
+    }
+    // conntrack sets nlmsg_seq = time(NULL); any start works, replies are matched by seq.
+    this.nextSeq = Math.floor(Date.now() / 1000) >>> 0;
+    this.raw.on('message', (buf: Buffer, rinfo: { port: number }) => this.onDatagram(buf, rinfo.port));
+    this.raw.on('truncatedMessage', () => this.failAll(new NetlinkError(ERRNO.EMSGSIZE, 'recvmsg')));
+    this.raw.on('error', (e: unknown) => {
+      const err = toNetlinkError(e, 'recvmsg');
+      if (this.pending.size > 0) this.failAll(err);
+      else this.onError?.(err);
+    });
+  }
+
+  /** The socket's netlink port id (nl_pid). */
+  get portId(): number {
+    return this.raw.address().port;
+  }
+
+  getRecvBufferSize(): number {
+    return this.raw.getRecvBufferSize();
+  }
+  setRecvBufferSize(n: number): void {
+    this.raw.setRecvBufferSize(n);
+  }
+
+  /** Keeps the process alive while waiting (default) or not. */
+  ref(): void {
+    this.raw.ref();
+  }
+  unref(): void {
+    this.raw.unref();
+  }
+
+  /**
+   * Sends a request and settles when it is complete: on NLMSG_DONE for dumps, on the ACK when NLM_F_ACK is set,
+   * else after the datagram that carried the first reply. Non-control reply messages go to onMessage.
+   */
+  request(req: NfRequest, onMessage?: MessageHandler): Promise<void> {
+    if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
+    const seq = this.takeSeq();
+    const msg = encodeRequest(req, seq);
+    return new Promise<void>((resolve, reject) => {
+      const p: Pending = {
+        seq,
+        onMessage,
+        dump: (req.flags & NLM_F.DUMP) === NLM_F.DUMP && (req.flags & NLM_F.CREATE) === 0,
+        ack: (req.flags & NLM_F.ACK) !== 0,
+        resolve,
+        reject,
+      };
+      this.pending.set(seq, p);
+      this.raw.send(msg, {}, (err?: unknown) => {
+        if (err) {
+          this.pending.delete(seq);
+          reject(toNetlinkError(err, 'sendmsg'));
+        }
+      });
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.raw.close();
+  }
+
+  private takeSeq(): number {
+    const s = this.nextSeq;
+    this.nextSeq = (this.nextSeq + 1) >>> 0 || 1;
+    return s;
+  }
+
+  private failAll(e: Error): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(e);
+  }
+
+  private onDatagram(buf: Buffer, port: number): void {
+    if (port !== 0) return; // only the kernel (port 0) talks to us
+    const settleAfterDatagram = new Set<Pending>();
+    try {
+      forEachMessage(buf, (off, len, type, flags, seq) => {
+        const p = seq === 0 ? undefined : this.pending.get(seq);
+        if (!p) {
+          if (seq === 0 && this.onMulticast) {
+            this.onMulticast(buf.subarray(off, off + len), port);
+          }
+          return; // a late reply to a request that already settled
+        }
+        if (type === NLMSG.ERROR) {
+          if (len < NLMSG_HDRLEN + 4) throw new DecodeError('truncated NLMSG_ERROR');
+          const errno = -buf.readInt32LE(off + NLMSG_HDRLEN);
+          this.pending.delete(seq);
+          if (errno === 0) p.resolve();
+          else p.reject(new NetlinkError(errno));
+          return;
+        }
+        if (flags & NLM_F.DUMP_INTR) {
+          // libmnl's mnl_cb_run turns NLM_F_DUMP_INTR into EINTR: the dump was inconsistent.
+          this.pending.delete(seq);
+          p.reject(new NetlinkError(ERRNO.EINTR));
+          return false;
+        }
+        if (type === NLMSG.DONE) {
+          this.pending.delete(seq);
+          const errno = len >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
+          if (errno > 0) p.reject(new NetlinkError(errno));
+          else p.resolve();
+          return;
+        }
+        if (type < 0x10) return; // NLMSG_NOOP / OVERRUN
+        p.onMessage?.(buf, off, len, type, flags);
+        if (!p.dump && !p.ack) {
+          // like conntrack's nfct_mnl_talk(): a request without ACK reads one reply datagram. The kernel marks
+          // some single replies NLM_F_MULTI without a NLMSG_DONE (ctnetlink_stat_ct), so MULTI proves nothing.
+          settleAfterDatagram.add(p);
+        }
+      });
+    } catch (e) {
+      this.failAll(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    for (const p of settleAfterDatagram) {
+      if (this.pending.delete(p.seq)) p.resolve();
+    }
+  }
+}
+
+export function toNetlinkError(e: unknown, syscall: string): NetlinkError {
+  if (e instanceof NetlinkError) return e;
+  const errno = typeof e === 'object' && e !== null && typeof (e as { errno?: unknown }).errno === 'number' ? (e as { errno: number }).errno : ERRNO.EIO;
+  return new NetlinkError(Math.abs(errno), syscall);
+}
