@@ -13,4 +13,6 @@ await build({
   external: ['netlink', 'netlink/*'],
   logLevel: 'warning',
   legalComments: 'none',
+  // CommonJS dependencies (commander) call require() for Node built-ins; give the ES module a real one
+  banner: { js: "import { createRequire as __ctCreateRequire } from 'node:module'; const require = __ctCreateRequire(import.meta.url);" },
 });

@@ -1,7 +1,7 @@
 // The library API: a typed ctnetlink client, the model, and the formatters that reproduce conntrack's output.
 
 export { ConntrackClient } from './ctnetlink/client.js';
-export type { DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
+export type { CtClient, DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
 export type { DumpFilter, DumpTable, U32Filter } from './ctnetlink/requests.js';
 export type { Flow, Tuple, Counters, TcpInfo, SctpInfo, DccpInfo, SeqAdj, CpuStats, GlobalStats, MessageKind } from './ctnetlink/model.js';
 export { decodeFlow } from './ctnetlink/decode.js';

@@ -6,7 +6,7 @@ import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.j
 import { FdSink, OutputClosed, OutputFailed, TextSink } from './output.js';
 import { parseArgs, ParsedCommand } from './parse.js';
 import { usageText } from './usage.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
+import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { strerror } from '../netlink/errno.js';
 import { Clock, systemClock } from '../format/clock.js';
@@ -22,7 +22,9 @@ export interface MainIo {
   err?: (s: string) => void;
   clock?: Clock;
   /** opens the netlink client; injectable for tests */
-  openClient?: () => ConntrackClient;
+  openClient?: () => CtClient;
+  /** label map path (default /etc/xtables/connlabel.conf) */
+  labelmapPath?: string;
 }
 
 const SIGPIPE_EXIT = 128 + 13;
@@ -59,7 +61,7 @@ function codeToErrno(code: string): number {
 async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise<number> {
   const argv = io.argv;
   // conntrack opens its netlink socket before parsing; a failure there ends everything
-  let client: ConntrackClient;
+  let client: CtClient;
   try {
     client = (io.openClient ?? (() => ConntrackClient.open()))();
   } catch (e) {
@@ -69,7 +71,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
   }
   try {
     // -R / --load-file is only recognised as the first argument (handled by the load command)
-    const cmd = parseArgs(argv);
+    const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath });
     if (cmd.notes) err(cmd.notes);
     const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
     const result = await dispatch(cmd, ctx);

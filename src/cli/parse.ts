@@ -83,6 +83,7 @@ function prefixCaseEq(token: string, name: string): boolean {
 }
 
 class Parser {
+  constructor(private readonly labelmapPath?: string) {}
   notes = '';
   labelmap?: LabelMap;
   private labelmapTried = false;
@@ -145,7 +146,7 @@ class Parser {
   labelmapInit(): void {
     if (this.labelmapTried) return;
     this.labelmapTried = true;
-    const r = loadLabelMap();
+    const r = loadLabelMap(this.labelmapPath);
     if ('map' in r) this.labelmap = r.map;
     else this.notes += `nfct_labelmap_new: ${r.error}\n`;
   }
@@ -185,6 +186,8 @@ const MASK_OPT: Record<string, string> = { s: '{', d: '}', '[': '{', ']': '}' };
 export interface ParseOptions {
   /** path of /etc/protocols, for tests */
   protocolsFile?: string;
+  /** path of the label map (default /etc/xtables/connlabel.conf), for tests */
+  labelmapPath?: string;
 }
 
 function setFamily(current: { v: number }, fam: number): void {
@@ -221,7 +224,7 @@ function tableOf(g: Getopt): number {
 const OPTION_OFFSET = 256;
 
 export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedCommand {
-  const p = new Parser();
+  const p = new Parser(popts.labelmapPath);
   try {
     return parseInner(argv, p, popts);
   } catch (e) {

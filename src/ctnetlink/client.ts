@@ -14,7 +14,17 @@ export interface DumpOptions extends DumpFilter {
 /** Raw message sink for the hot path: buf[off, off+len) is one conntrack message. */
 export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void;
 
-export class ConntrackClient {
+/** What commands need from a client; ConntrackClient is the kernel-backed one, tests replay captured bytes. */
+export interface CtClient {
+  dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void>;
+  globalStats(): Promise<GlobalStats>;
+  count(): Promise<number | undefined>;
+  cpuStats(): Promise<CpuStats[]>;
+  expectCpuStats(): Promise<CpuStats[]>;
+  close(): void;
+}
+
+export class ConntrackClient implements CtClient {
   private constructor(readonly socket: NfnlSocket) {}
 
   static open(opts: SocketOptions = {}): ConntrackClient {

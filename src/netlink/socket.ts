@@ -60,6 +60,8 @@ export class NfnlSocket {
   onMulticast?: (buf: Buffer, rinfoPort: number) => void;
   /** socket errors while no request is pending (e.g. ENOBUFS on an event socket) */
   onError?: (e: NetlinkError) => void;
+  /** sees every datagram from the kernel before it is dispatched (fixture capture) */
+  tap?: (datagram: Buffer) => void;
 
   constructor(opts: SocketOptions = {}) {
     const Raw = loadRawSocket();
@@ -159,6 +161,7 @@ export class NfnlSocket {
 
   private onDatagram(buf: Buffer, port: number): void {
     if (port !== 0) return; // only the kernel (port 0) talks to us
+    this.tap?.(buf);
     const settleAfterDatagram = new Set<Pending>();
     try {
       forEachMessage(buf, (off, len, type, flags, seq) => {

@@ -1,0 +1,132 @@
+// Helpers for the integration layer: root check, labs in private network namespaces, running the reference
+// and our CLI back to back, and comparing their output with tolerance for genuinely time-dependent fields.
+
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const REPO = join(__dirname, '../..');
+export const REF = process.env.CONNTRACK_REF ?? '/usr/sbin/conntrack';
+const OURS = join(REPO, 'bin/conntrack');
+
+function haveTools(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not root';
+  for (const tool of [REF, '/usr/sbin/ip', '/usr/sbin/nft']) if (!existsSync(tool)) return `${tool} missing`;
+  if (!existsSync(join(REPO, 'dist/conntrack.mjs'))) return 'not built (npm run build)';
+  return undefined;
+}
+
+/** Why the integration layer cannot run here, or undefined when it can. */
+export const skipReason = haveTools();
+if (skipReason) {
+  // one clear line, once per file that imports this
+  process.stderr.write(`integration tests skipped: ${skipReason} (they need root, iproute2, nftables and conntrack)\n`);
+}
+
+export interface Run {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+function toRun(r: SpawnSyncReturns<string>): Run {
+  if (r.error) throw r.error;
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? 128 + (r.signal ? 9 : 0) };
+}
+
+export interface RunOptions {
+  /** run inside test/lab/with-labels.sh (connlabel.conf available) */
+  labels?: boolean;
+  input?: string;
+  timeoutMs?: number;
+}
+
+function exec(ns: string, argv: string[], opts: RunOptions = {}): Run {
+  const cmd = ['ip', 'netns', 'exec', ns, ...argv];
+  const full = opts.labels ? ['bash', join(REPO, 'test/lab/with-labels.sh'), ...cmd] : cmd;
+  return toRun(
+    spawnSync(full[0], full.slice(1), {
+      encoding: 'latin1',
+      input: opts.input,
+      timeout: opts.timeoutMs ?? 60_000,
+      env: { ...process.env, CONNTRACK_ARGV0: 'conntrack', TZ: 'UTC', LC_ALL: 'C' },
+      maxBuffer: 1 << 30,
+    }),
+  );
+}
+
+// argv[0] "conntrack", as when an admin types the bare name (usage() and some messages print argv[0])
+export const runRef = (ns: string, args: string[], opts?: RunOptions): Run =>
+  exec(ns, ['bash', '-c', 'exec -a conntrack "$0" "$@"', REF, ...args], opts);
+export const runOurs = (ns: string, args: string[], opts?: RunOptions): Run => exec(ns, [process.execPath, OURS, ...args], opts);
+export const runSh = (ns: string, script: string, opts?: RunOptions): Run => exec(ns, ['bash', '-c', script], opts);
+
+export function lab(action: 'build' | 'build-labels' | 'destroy', name: string): void {
+  const argv = ['bash', join(REPO, 'test/lab/lab.sh'), action, name];
+  const full = action === 'build-labels' ? ['bash', join(REPO, 'test/lab/with-labels.sh'), ...argv] : argv;
+  const r = spawnSync(full[0], full.slice(1), { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0 && action !== 'destroy') throw new Error(`lab ${action} ${name} failed: ${r.stderr}`);
+}
+
+/** A fresh empty network namespace. */
+export function netnsAdd(name: string): void {
+  spawnSync('ip', ['netns', 'del', name]);
+  const r = spawnSync('ip', ['netns', 'add', name], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`ip netns add ${name}: ${r.stderr}`);
+}
+export function netnsDel(name: string): void {
+  spawnSync('ip', ['netns', 'del', name]);
+}
+
+// Time-dependent fields: remaining timeout, delta-time and use= (the kernel's reference count).
+const TIME_FIELDS: RegExp[] = [
+  /^((?:\s*\[[A-Z]+\]\s)?(?:(?:ipv4|ipv6|unknown)\s+\d+\s)?\S+\s+\d+\s)(\d+)(?= )/, // default line: timeout column
+  /(delta-time=)(\d+)/,
+  /( use=)(\d+)/,
+  /(<timeout>)(\d+)/,
+  /(<deltatime>)(\d+)/,
+  /(<use>)(\d+)/,
+  /^(-A -t )(\d+)/,
+];
+
+function normalize(line: string): { text: string; values: number[] } {
+  const values: number[] = [];
+  let text = line;
+  for (const re of TIME_FIELDS) {
+    text = text.replace(re, (_m, pre: string, v: string) => {
+      values.push(Number(v));
+      return pre + '#';
+    });
+  }
+  return { text, values };
+}
+
+/**
+ * Compares two outputs line by line: equal except for time-dependent numbers, which may differ by `tolerance`.
+ * Returns undefined when they match, else a description of the first difference.
+ */
+export function diffTolerant(want: string, got: string, tolerance = 3): string | undefined {
+  const a = want.split('\n');
+  const b = got.split('\n');
+  if (a.length !== b.length) return `line count ${a.length - 1} != ${b.length - 1}\n--- want\n${want.slice(0, 2000)}\n--- got\n${got.slice(0, 2000)}`;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    const na = normalize(a[i]);
+    const nb = normalize(b[i]);
+    if (na.text !== nb.text || na.values.length !== nb.values.length) return `line ${i + 1}:\n- ${a[i]}\n+ ${b[i]}`;
+    for (let k = 0; k < na.values.length; k++) {
+      if (Math.abs(na.values[k] - nb.values[k]) > tolerance) return `line ${i + 1} (time field ${k}):\n- ${a[i]}\n+ ${b[i]}`;
+    }
+  }
+  return undefined;
+}
+
+/** Runs the reference and ours with the same arguments and asserts stdout (tolerant), stderr and exit code. */
+export function compareCommand(ns: string, args: string[], opts?: RunOptions): { ref: Run; ours: Run; problem?: string } {
+  const ref = runRef(ns, args, opts);
+  const ours = runOurs(ns, args, opts);
+  let problem = diffTolerant(ref.stdout, ours.stdout);
+  if (!problem && ref.stderr !== ours.stderr) problem = `stderr differs:\n- ${ref.stderr}\n+ ${ours.stderr}`;
+  if (!problem && ref.status !== ours.status) problem = `exit ${ref.status} != ${ours.status}`;
+  return { ref, ours, problem: problem ? `conntrack ${args.join(' ')}: ${problem}` : undefined };
+}
