@@ -3,6 +3,17 @@
 // tsx itself is built on; the native netlink addon stays external.
 import { build } from 'esbuild';
 
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['netlink', 'netlink/*'],
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+// the threaded dump's receiver, found next to the bundle as ./dump-worker.js
+await build({ ...common, entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.js' });
 await build({
   entryPoints: ['dist/cli/bin.js'],
   bundle: true,

@@ -3,6 +3,7 @@
 // EAGAIN (a non-blocking descriptor inherited from the parent) is waited out.
 
 import { writeSync } from 'node:fs';
+import type { LineSink } from '../format/sink.js';
 
 /** Thrown when the reader went away; main turns it into a quiet exit. */
 export class OutputClosed extends Error {
@@ -22,33 +23,89 @@ export class OutputFailed extends Error {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
-export interface TextSink {
+/** The command output: whole strings (write) and the default formatter's pieces (LineSink). */
+export interface TextSink extends LineSink {
   write(s: string): void;
   /** writes out everything gathered so far */
   flush(): void;
 }
 
-export class FdSink implements TextSink {
-  private parts: string[] = [];
-  private size = 0;
+const FLUSH_AT = 1 << 16;
 
-  constructor(
-    readonly fd: number,
-    /** gathered characters before a write */
-    private readonly chunk = 1 << 16,
-  ) {}
+/**
+ * Output to a file descriptor through one byte buffer: the default formatter writes ASCII straight into it,
+ * whole lines are flushed in chunks of about 64 KiB.
+ */
+export class FdSink implements TextSink {
+  private buf = Buffer.allocUnsafe(FLUSH_AT * 2);
+  private pos = 0;
+  private lineStart = 0;
+
+  constructor(readonly fd: number) {}
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+  }
+
+  str(s: string): void {
+    const n = s.length;
+    this.room(n * 3);
+    if (n > 12) {
+      // one native copy beats a JavaScript loop past a dozen characters
+      this.pos += this.buf.write(s, this.pos, 'utf8');
+      return;
+    }
+    const buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.pos = pos + buf.write(s.slice(i), pos, 'utf8');
+        return;
+      }
+      buf[pos++] = c;
+    }
+    this.pos = pos;
+  }
+
+  num(n: number): void {
+    if (n < 10 && n >= 0) {
+      this.room(1);
+      this.buf[this.pos++] = 48 + n;
+      return;
+    }
+    if (!Number.isSafeInteger(n) || n < 0) {
+      this.str(String(n));
+      return;
+    }
+    let digits = 1;
+    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+    this.room(digits);
+    let p = this.pos + digits;
+    this.pos = p;
+    for (let t = n; p > this.pos - digits; t = Math.floor(t / 10)) this.buf[--p] = 48 + (t % 10);
+  }
+
+  dropLast(): void {
+    if (this.pos > this.lineStart) this.pos--;
+  }
 
   write(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= this.chunk) this.flush();
+    this.str(s);
+    if (s.charCodeAt(s.length - 1) === 10) {
+      this.lineStart = this.pos;
+      if (this.pos >= FLUSH_AT) this.flush();
+    }
   }
 
   flush(): void {
-    if (this.size === 0 && this.parts.length === 0) return;
-    const data = Buffer.from(this.parts.join(''), 'utf8');
-    this.parts = [];
-    this.size = 0;
+    if (this.pos === 0) return;
+    const data = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    this.lineStart = 0;
     writeAll(this.fd, data);
   }
 }
@@ -73,8 +130,19 @@ export function writeAll(fd: number, data: Buffer): void {
 /** A sink that keeps everything, for tests. */
 export class MemorySink implements TextSink {
   text = '';
+  private lineStart = 0;
   write(s: string): void {
     this.text += s;
+    if (s.endsWith('\n')) this.lineStart = this.text.length;
+  }
+  str(s: string): void {
+    this.text += s;
+  }
+  num(n: number): void {
+    this.text += n;
+  }
+  dropLast(): void {
+    if (this.text.length > this.lineStart) this.text = this.text.slice(0, -1);
   }
   flush(): void {}
 }

@@ -3,7 +3,7 @@
 import type { ParsedCommand } from '../cli/parse.js';
 import { CT_COMPARISON, OPT, TABLE } from '../cli/commands.js';
 import { parameterProblem } from '../cli/errors.js';
-import { decodeFlow } from '../ctnetlink/decode.js';
+import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
 import { compileFilter } from '../filter/userspace.js';
 import { flowPrinter } from '../format/printer.js';
@@ -11,13 +11,14 @@ import type { CommandContext, CommandResult } from './context.js';
 
 export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
+  const decoder = new FlowDecoder();
   const print = flowPrinter(cmd, ctx, 'list');
   if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
     // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
     const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
     const error = await ctx.client
       .dumpRaw({ family: cmd.family, table }, (buf, off, len) => {
-        print.flow(decodeFlow(buf, off, len));
+        print.flow(decoder.decode(buf, off, len));
         counter++;
       })
       .then(
@@ -29,12 +30,12 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
   }
   if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
   const skip = compileFilter(cmd);
-  const opts: DumpOptions = { family: cmd.family, zero: (cmd.options & OPT.ZERO) !== 0 };
+  const opts: DumpOptions = { family: cmd.family, zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
   if (cmd.tmpl.filterMarkKernel) opts.mark = cmd.tmpl.filterMarkKernel;
   if (cmd.tmpl.filterStatusKernel) opts.status = cmd.tmpl.filterStatusKernel;
   const error = await ctx.client
     .dumpRaw(opts, (buf, off, len) => {
-      const flow = decodeFlow(buf, off, len);
+      const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       print.flow(flow);
       counter++;

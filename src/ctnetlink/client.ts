@@ -9,7 +9,15 @@ export interface DumpOptions extends DumpFilter {
   table?: DumpTable;
   /** zero the counters while dumping (IPCTNL_MSG_CT_GET_CTRZERO) */
   zero?: boolean;
+  /**
+   * receive on a worker thread so the kernel's dump work overlaps with the caller's: true, false, or 'auto'
+   * (when the table holds at least THREADED_DUMP_MIN entries; a worker costs some milliseconds to start)
+   */
+  threaded?: boolean | 'auto';
 }
+
+/** Below this many entries a dump is faster on one thread. */
+export const THREADED_DUMP_MIN = 20000;
 
 /** Raw message sink for the hot path: buf[off, off+len) is one conntrack message. */
 export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void;
@@ -32,8 +40,15 @@ export class ConntrackClient implements CtClient {
   }
 
   /** Streams the raw messages of a dump; nothing is kept in memory. */
-  dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void> {
-    return this.socket.request(dumpConntrack(opts, opts.table, opts.zero), (buf, off, len) => onMessage(buf, off, len));
+  async dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void> {
+    const req = dumpConntrack(opts, opts.table, opts.zero);
+    let threaded = opts.threaded === true;
+    if (opts.threaded === 'auto' && (opts.table ?? 'conntrack') === 'conntrack') {
+      const n = await this.count().catch(() => undefined);
+      threaded = n !== undefined && n >= THREADED_DUMP_MIN;
+    }
+    if (threaded) return this.socket.requestThreaded(req, onMessage);
+    return this.socket.request(req, onMessage);
   }
 
   /** Streams decoded entries of a dump. */

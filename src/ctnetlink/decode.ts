@@ -39,6 +39,11 @@ function walk(buf: Buffer, start: number, end: number, path: string, visit: Visi
   }
 }
 
+/** Like need(), with the path built only when the check fails. */
+function needIn(from: number, to: number, n: number, path: string, name: string): void {
+  if (to - from < n) throw new DecodeError(`payload of ${to - from} bytes, want ${n}`, [`${path} > ${name}`]);
+}
+
 function need(from: number, to: number, n: number, path: string): void {
   if (to - from < n) throw new DecodeError(`payload of ${to - from} bytes, want ${n}`, [path]);
 }
@@ -55,77 +60,112 @@ function cString(buf: Buffer, from: number, to: number): string {
   return buf.toString('utf8', from, end);
 }
 
-export function decodeTuple(buf: Buffer, start: number, end: number, family: number, path: string): Tuple {
-  const t: Tuple = { family };
-  walk(buf, start, end, path, (type, from, to) => {
-    switch (type) {
-      case CTA_TUPLE.IP:
-        walk(buf, from, to, `${path} > CTA_TUPLE_IP`, (ipType, a, b) => {
-          switch (ipType) {
-            case CTA_IP.V4_SRC:
-              need(a, b, 4, `${path} > CTA_IP_V4_SRC`);
-              t.src = formatIPv4(buf, a);
-              break;
-            case CTA_IP.V4_DST:
-              need(a, b, 4, `${path} > CTA_IP_V4_DST`);
-              t.dst = formatIPv4(buf, a);
-              break;
-            case CTA_IP.V6_SRC:
-              need(a, b, 16, `${path} > CTA_IP_V6_SRC`);
-              t.src = formatIPv6(buf, a);
-              break;
-            case CTA_IP.V6_DST:
-              need(a, b, 16, `${path} > CTA_IP_V6_DST`);
-              t.dst = formatIPv6(buf, a);
-              break;
-            default:
-              t.unknown = keep(t.unknown, buf, a, b);
-          }
-        });
-        break;
-      case CTA_TUPLE.PROTO:
-        walk(buf, from, to, `${path} > CTA_TUPLE_PROTO`, (pType, a, b) => {
-          switch (pType) {
-            case CTA_PROTO.NUM:
-              need(a, b, 1, `${path} > CTA_PROTO_NUM`);
-              t.protonum = buf[a];
-              break;
-            case CTA_PROTO.SRC_PORT:
-              need(a, b, 2, `${path} > CTA_PROTO_SRC_PORT`);
-              t.srcPort = readU16BE(buf, a);
-              break;
-            case CTA_PROTO.DST_PORT:
-              need(a, b, 2, `${path} > CTA_PROTO_DST_PORT`);
-              t.dstPort = readU16BE(buf, a);
-              break;
-            case CTA_PROTO.ICMP_ID:
-            case CTA_PROTO.ICMPV6_ID:
-              need(a, b, 2, `${path} > CTA_PROTO_ICMP_ID`);
-              t.icmpId = readU16BE(buf, a);
-              break;
-            case CTA_PROTO.ICMP_TYPE:
-            case CTA_PROTO.ICMPV6_TYPE:
-              need(a, b, 1, `${path} > CTA_PROTO_ICMP_TYPE`);
-              t.icmpType = buf[a];
-              break;
-            case CTA_PROTO.ICMP_CODE:
-            case CTA_PROTO.ICMPV6_CODE:
-              need(a, b, 1, `${path} > CTA_PROTO_ICMP_CODE`);
-              t.icmpCode = buf[a];
-              break;
-            default:
-              t.unknown = keep(t.unknown, buf, a, b);
-          }
-        });
-        break;
-      case CTA_TUPLE.ZONE:
-        need(from, to, 2, `${path} > CTA_TUPLE_ZONE`);
-        t.zone = readU16BE(buf, from);
-        break;
-      default:
-        t.unknown = keep(t.unknown, buf, from, to);
+/** A Tuple with every field present as undefined: one hidden class for all tuples keeps the formatters fast. */
+export function newTuple(family: number): Tuple {
+  return { family, src: undefined, dst: undefined, protonum: undefined, srcPort: undefined, dstPort: undefined, icmpId: undefined, icmpType: undefined, icmpCode: undefined, zone: undefined, unknown: undefined };
+}
+
+function resetTuple(t: Tuple, family: number): Tuple {
+  t.family = family;
+  t.src = t.dst = undefined;
+  t.protonum = t.srcPort = t.dstPort = t.icmpId = t.icmpType = t.icmpCode = t.zone = undefined;
+  t.unknown = undefined;
+  return t;
+}
+
+function badLength(path: string, off: number, start: number, len: number): never {
+  throw new DecodeError(`attribute at offset ${off - start} has bad length ${len}`, [path]);
+}
+
+// The loops below are written out instead of going through a visitor callback: a million-entry dump would
+// otherwise allocate several closures per entry.
+
+export function decodeTuple(buf: Buffer, start: number, end: number, family: number, path: string, into?: Tuple): Tuple {
+  const t = into ? resetTuple(into, family) : newTuple(family);
+  let off = start;
+  while (off + 4 <= end) {
+    const len = buf[off] | (buf[off + 1] << 8);
+    if (len < 4 || off + len > end) badLength(path, off, start, len);
+    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
+    const from = off + 4;
+    const to = off + len;
+    if (type === CTA_TUPLE.IP) {
+      let o = from;
+      while (o + 4 <= to) {
+        const l = buf[o] | (buf[o + 1] << 8);
+        if (l < 4 || o + l > to) badLength(path + ' > CTA_TUPLE_IP', o, from, l);
+        const a = o + 4;
+        const b = o + l;
+        switch ((buf[o + 2] | (buf[o + 3] << 8)) & NLA_TYPE_MASK) {
+          case CTA_IP.V4_SRC:
+            needIn(a, b, 4, path, 'CTA_IP_V4_SRC');
+            t.src = formatIPv4(buf, a);
+            break;
+          case CTA_IP.V4_DST:
+            needIn(a, b, 4, path, 'CTA_IP_V4_DST');
+            t.dst = formatIPv4(buf, a);
+            break;
+          case CTA_IP.V6_SRC:
+            needIn(a, b, 16, path, 'CTA_IP_V6_SRC');
+            t.src = formatIPv6(buf, a);
+            break;
+          case CTA_IP.V6_DST:
+            needIn(a, b, 16, path, 'CTA_IP_V6_DST');
+            t.dst = formatIPv6(buf, a);
+            break;
+          default:
+            t.unknown = keep(t.unknown, buf, a, b);
+        }
+        o += (l + 3) & ~3;
+      }
+    } else if (type === CTA_TUPLE.PROTO) {
+      let o = from;
+      while (o + 4 <= to) {
+        const l = buf[o] | (buf[o + 1] << 8);
+        if (l < 4 || o + l > to) badLength(`${path} > CTA_TUPLE_PROTO`, o, from, l);
+        const a = o + 4;
+        const b = o + l;
+        switch ((buf[o + 2] | (buf[o + 3] << 8)) & NLA_TYPE_MASK) {
+          case CTA_PROTO.NUM:
+            needIn(a, b, 1, path, 'CTA_PROTO_NUM');
+            t.protonum = buf[a];
+            break;
+          case CTA_PROTO.SRC_PORT:
+            needIn(a, b, 2, path, 'CTA_PROTO_SRC_PORT');
+            t.srcPort = (buf[a] << 8) | buf[a + 1];
+            break;
+          case CTA_PROTO.DST_PORT:
+            needIn(a, b, 2, path, 'CTA_PROTO_DST_PORT');
+            t.dstPort = (buf[a] << 8) | buf[a + 1];
+            break;
+          case CTA_PROTO.ICMP_ID:
+          case CTA_PROTO.ICMPV6_ID:
+            needIn(a, b, 2, path, 'CTA_PROTO_ICMP_ID');
+            t.icmpId = (buf[a] << 8) | buf[a + 1];
+            break;
+          case CTA_PROTO.ICMP_TYPE:
+          case CTA_PROTO.ICMPV6_TYPE:
+            needIn(a, b, 1, path, 'CTA_PROTO_ICMP_TYPE');
+            t.icmpType = buf[a];
+            break;
+          case CTA_PROTO.ICMP_CODE:
+          case CTA_PROTO.ICMPV6_CODE:
+            needIn(a, b, 1, path, 'CTA_PROTO_ICMP_CODE');
+            t.icmpCode = buf[a];
+            break;
+          default:
+            t.unknown = keep(t.unknown, buf, a, b);
+        }
+        o += (l + 3) & ~3;
+      }
+    } else if (type === CTA_TUPLE.ZONE) {
+      needIn(from, to, 2, path, 'CTA_TUPLE_ZONE');
+      t.zone = readU16BE(buf, from);
+    } else {
+      t.unknown = keep(t.unknown, buf, from, to);
     }
-  });
+    off += (len + 3) & ~3;
+  }
   return t;
 }
 
@@ -134,19 +174,19 @@ function decodeCounters(buf: Buffer, start: number, end: number, path: string, u
   walk(buf, start, end, path, (type, a, b) => {
     switch (type) {
       case CTA_COUNTERS.PACKETS:
-        need(a, b, 8, `${path} > CTA_COUNTERS_PACKETS`);
+        needIn(a, b, 8, path, 'CTA_COUNTERS_PACKETS');
         c.packets = readU64BE(buf, a);
         break;
       case CTA_COUNTERS.BYTES:
-        need(a, b, 8, `${path} > CTA_COUNTERS_BYTES`);
+        needIn(a, b, 8, path, 'CTA_COUNTERS_BYTES');
         c.bytes = readU64BE(buf, a);
         break;
       case CTA_COUNTERS.PACKETS32:
-        need(a, b, 4, `${path} > CTA_COUNTERS32_PACKETS`);
+        needIn(a, b, 4, path, 'CTA_COUNTERS32_PACKETS');
         c.packets = BigInt(readU32BE(buf, a));
         break;
       case CTA_COUNTERS.BYTES32:
-        need(a, b, 4, `${path} > CTA_COUNTERS32_BYTES`);
+        needIn(a, b, 4, path, 'CTA_COUNTERS32_BYTES');
         c.bytes = BigInt(readU32BE(buf, a));
         break;
       case CTA_COUNTERS.PAD:
@@ -257,38 +297,84 @@ function decodeProtoinfo(buf: Buffer, start: number, end: number, f: Flow): void
   });
 }
 
+/** A Flow with every field present as undefined (one hidden class). */
+export function newFlow(family: number): Flow {
+  return {
+    family, orig: undefined, reply: undefined, master: undefined, status: undefined, tcp: undefined, sctp: undefined, dccp: undefined,
+    helper: undefined, timeout: undefined, mark: undefined, countersOrig: undefined, countersReply: undefined, use: undefined,
+    id: undefined, seqAdjOrig: undefined, seqAdjReply: undefined, secmark: undefined, zone: undefined, secctx: undefined,
+    timestamp: undefined, labels: undefined, labelsMask: undefined, synproxy: undefined, timestampEvent: undefined,
+    natSrc: undefined, natDst: undefined, unknown: undefined,
+  };
+}
+
+/**
+ * Objects a FlowDecoder reuses from one entry to the next: a million-entry listing then allocates little more
+ * than its strings.
+ */
+interface Scratch {
+  flow: Flow;
+  orig: Tuple;
+  reply: Tuple;
+  master: Tuple;
+}
+
+/**
+ * Decodes entries into one reused Flow: each decode() returns the same object, valid until the next call.
+ * For streaming consumers that format or filter an entry and move on (the CLI); decodeFlow() returns fresh ones.
+ */
+export class FlowDecoder {
+  private readonly scratch: Scratch = { flow: newFlow(0), orig: newTuple(0), reply: newTuple(0), master: newTuple(0) };
+  decode(buf: Buffer, off: number, len: number): Flow {
+    if (len < ATTRS_OFFSET) throw new DecodeError(`conntrack message of ${len} bytes is shorter than its headers`);
+    return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, buf[off + 16], this.scratch);
+  }
+}
+
+function resetFlow(f: Flow, family: number): Flow {
+  f.family = family;
+  f.orig = f.reply = f.master = undefined;
+  f.status = f.timeout = f.mark = f.use = f.id = f.secmark = f.zone = undefined;
+  f.tcp = undefined;
+  f.sctp = undefined;
+  f.dccp = undefined;
+  f.helper = undefined;
+  f.countersOrig = f.countersReply = undefined;
+  f.seqAdjOrig = f.seqAdjReply = undefined;
+  f.secctx = undefined;
+  f.timestamp = undefined;
+  f.labels = f.labelsMask = undefined;
+  f.synproxy = undefined;
+  f.timestampEvent = undefined;
+  f.natSrc = f.natDst = undefined;
+  f.unknown = undefined;
+  return f;
+}
+
 /** Decodes the attributes of a conntrack message body (after nfgenmsg) given the message's family. */
-export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family: number): Flow {
-  const f: Flow = { family };
-  const unknown = (): RawAttr[] => (f.unknown ??= []);
-  walk(buf, start, end, 'conntrack', (type, from, to) => {
+export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family: number, scratch?: Scratch): Flow {
+  const f = scratch ? resetFlow(scratch.flow, family) : newFlow(family);
+  let off = start;
+  while (off + 4 <= end) {
+    const len = buf[off] | (buf[off + 1] << 8);
+    if (len < 4 || off + len > end) badLength('conntrack', off, start, len);
+    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
+    const from = off + 4;
+    const to = off + len;
     switch (type) {
       case CTA.TUPLE_ORIG:
-        f.orig = decodeTuple(buf, from, to, family, 'CTA_TUPLE_ORIG');
+        f.orig = decodeTuple(buf, from, to, family, 'CTA_TUPLE_ORIG', scratch?.orig);
         break;
       case CTA.TUPLE_REPLY:
-        f.reply = decodeTuple(buf, from, to, family, 'CTA_TUPLE_REPLY');
+        f.reply = decodeTuple(buf, from, to, family, 'CTA_TUPLE_REPLY', scratch?.reply);
         break;
       case CTA.TUPLE_MASTER:
-        f.master = decodeTuple(buf, from, to, family, 'CTA_TUPLE_MASTER');
+        f.master = decodeTuple(buf, from, to, family, 'CTA_TUPLE_MASTER', scratch?.master);
         break;
       case CTA.STATUS:
         need(from, to, 4, 'CTA_STATUS');
         f.status = readU32BE(buf, from);
         break;
-      case CTA.PROTOINFO:
-        decodeProtoinfo(buf, from, to, f);
-        break;
-      case CTA.HELP: {
-        const h: { name?: string; info?: Buffer } = {};
-        walk(buf, from, to, 'CTA_HELP', (t, a, b) => {
-          if (t === CTA_HELP.NAME) h.name = cString(buf, a, b);
-          else if (t === CTA_HELP.INFO) h.info = Buffer.from(buf.subarray(a, b));
-          else unknown().push(rawAttr(buf, a, b));
-        });
-        f.helper = h;
-        break;
-      }
       case CTA.TIMEOUT:
         need(from, to, 4, 'CTA_TIMEOUT');
         f.timeout = readU32BE(buf, from);
@@ -296,12 +382,6 @@ export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family:
       case CTA.MARK:
         need(from, to, 4, 'CTA_MARK');
         f.mark = readU32BE(buf, from);
-        break;
-      case CTA.COUNTERS_ORIG:
-        f.countersOrig = decodeCounters(buf, from, to, 'CTA_COUNTERS_ORIG', unknown);
-        break;
-      case CTA.COUNTERS_REPLY:
-        f.countersReply = decodeCounters(buf, from, to, 'CTA_COUNTERS_REPLY', unknown);
         break;
       case CTA.USE:
         need(from, to, 4, 'CTA_USE');
@@ -311,73 +391,102 @@ export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family:
         need(from, to, 4, 'CTA_ID');
         f.id = readU32BE(buf, from);
         break;
-      case CTA.SEQ_ADJ_ORIG:
-        f.seqAdjOrig = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_ORIG');
-        break;
-      case CTA.SEQ_ADJ_REPLY:
-        f.seqAdjReply = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_REPLY');
+      case CTA.ZONE:
+        need(from, to, 2, 'CTA_ZONE');
+        f.zone = readU16BE(buf, from);
         break;
       case CTA.SECMARK:
         need(from, to, 4, 'CTA_SECMARK');
         f.secmark = readU32BE(buf, from);
         break;
-      case CTA.ZONE:
-        need(from, to, 2, 'CTA_ZONE');
-        f.zone = readU16BE(buf, from);
-        break;
-      case CTA.SECCTX:
-        walk(buf, from, to, 'CTA_SECCTX', (t, a, b) => {
-          if (t === CTA_SECCTX.NAME) f.secctx = cString(buf, a, b);
-          else unknown().push(rawAttr(buf, a, b));
-        });
-        break;
-      case CTA.TIMESTAMP: {
-        const ts: { start?: bigint; stop?: bigint } = {};
-        walk(buf, from, to, 'CTA_TIMESTAMP', (t, a, b) => {
-          if (t === CTA_TIMESTAMP.START) {
-            need(a, b, 8, 'CTA_TIMESTAMP_START');
-            ts.start = readU64BE(buf, a);
-          } else if (t === CTA_TIMESTAMP.STOP) {
-            need(a, b, 8, 'CTA_TIMESTAMP_STOP');
-            ts.stop = readU64BE(buf, a);
-          } else if (t !== CTA_TIMESTAMP.PAD) unknown().push(rawAttr(buf, a, b));
-        });
-        f.timestamp = ts;
-        break;
-      }
-      case CTA.LABELS:
-        f.labels = Buffer.from(buf.subarray(from, to));
-        break;
-      case CTA.LABELS_MASK:
-        f.labelsMask = Buffer.from(buf.subarray(from, to));
-        break;
-      case CTA.SYNPROXY: {
-        const s: { isn?: number; its?: number; tsoff?: number } = {};
-        walk(buf, from, to, 'CTA_SYNPROXY', (t, a, b) => {
-          need(a, b, 4, 'CTA_SYNPROXY');
-          if (t === CTA_SYNPROXY.ISN) s.isn = readU32BE(buf, a);
-          else if (t === CTA_SYNPROXY.ITS) s.its = readU32BE(buf, a);
-          else if (t === CTA_SYNPROXY.TSOFF) s.tsoff = readU32BE(buf, a);
-          else unknown().push(rawAttr(buf, a, b));
-        });
-        f.synproxy = s;
-        break;
-      }
-      case CTA.TIMESTAMP_EVENT:
-        need(from, to, 8, 'CTA_TIMESTAMP_EVENT');
-        f.timestampEvent = readU64BE(buf, from);
-        break;
-      case CTA.NAT_SRC:
-        f.natSrc = rawAttr(buf, from, to);
-        break;
-      case CTA.NAT_DST:
-        f.natDst = rawAttr(buf, from, to);
-        break;
       default:
-        unknown().push(rawAttr(buf, from, to));
+        decodeRareAttr(buf, type, from, to, f);
     }
-  });
+    off += (len + 3) & ~3;
+  }
   return f;
+}
+
+/** The attributes that are not on every entry (nested ones decode through walk()). */
+function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: Flow): void {
+  const unknown = (): RawAttr[] => (f.unknown ??= []);
+  switch (type) {
+    case CTA.PROTOINFO:
+      decodeProtoinfo(buf, from, to, f);
+      break;
+    case CTA.HELP: {
+      const h: { name?: string; info?: Buffer } = {};
+      walk(buf, from, to, 'CTA_HELP', (t, a, b) => {
+        if (t === CTA_HELP.NAME) h.name = cString(buf, a, b);
+        else if (t === CTA_HELP.INFO) h.info = Buffer.from(buf.subarray(a, b));
+        else unknown().push(rawAttr(buf, a, b));
+      });
+      f.helper = h;
+      break;
+    }
+    case CTA.COUNTERS_ORIG:
+      f.countersOrig = decodeCounters(buf, from, to, 'CTA_COUNTERS_ORIG', unknown);
+      break;
+    case CTA.COUNTERS_REPLY:
+      f.countersReply = decodeCounters(buf, from, to, 'CTA_COUNTERS_REPLY', unknown);
+      break;
+    case CTA.SEQ_ADJ_ORIG:
+      f.seqAdjOrig = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_ORIG');
+      break;
+    case CTA.SEQ_ADJ_REPLY:
+      f.seqAdjReply = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_REPLY');
+      break;
+    case CTA.SECCTX:
+      walk(buf, from, to, 'CTA_SECCTX', (t, a, b) => {
+        if (t === CTA_SECCTX.NAME) f.secctx = cString(buf, a, b);
+        else unknown().push(rawAttr(buf, a, b));
+      });
+      break;
+    case CTA.TIMESTAMP: {
+      const ts: { start?: bigint; stop?: bigint } = {};
+      walk(buf, from, to, 'CTA_TIMESTAMP', (t, a, b) => {
+        if (t === CTA_TIMESTAMP.START) {
+          need(a, b, 8, 'CTA_TIMESTAMP_START');
+          ts.start = readU64BE(buf, a);
+        } else if (t === CTA_TIMESTAMP.STOP) {
+          need(a, b, 8, 'CTA_TIMESTAMP_STOP');
+          ts.stop = readU64BE(buf, a);
+        } else if (t !== CTA_TIMESTAMP.PAD) unknown().push(rawAttr(buf, a, b));
+      });
+      f.timestamp = ts;
+      break;
+    }
+    case CTA.LABELS:
+      f.labels = Buffer.from(buf.subarray(from, to));
+      break;
+    case CTA.LABELS_MASK:
+      f.labelsMask = Buffer.from(buf.subarray(from, to));
+      break;
+    case CTA.SYNPROXY: {
+      const sp: { isn?: number; its?: number; tsoff?: number } = {};
+      walk(buf, from, to, 'CTA_SYNPROXY', (t, a, b) => {
+        need(a, b, 4, 'CTA_SYNPROXY');
+        if (t === CTA_SYNPROXY.ISN) sp.isn = readU32BE(buf, a);
+        else if (t === CTA_SYNPROXY.ITS) sp.its = readU32BE(buf, a);
+        else if (t === CTA_SYNPROXY.TSOFF) sp.tsoff = readU32BE(buf, a);
+        else unknown().push(rawAttr(buf, a, b));
+      });
+      f.synproxy = sp;
+      break;
+    }
+    case CTA.TIMESTAMP_EVENT:
+      need(from, to, 8, 'CTA_TIMESTAMP_EVENT');
+      f.timestampEvent = readU64BE(buf, from);
+      break;
+    case CTA.NAT_SRC:
+      f.natSrc = rawAttr(buf, from, to);
+      break;
+    case CTA.NAT_DST:
+      f.natDst = rawAttr(buf, from, to);
+      break;
+    default:
+      unknown().push(rawAttr(buf, from, to));
+  }
 }
 
 /** Decodes the conntrack message buf[off, off+len) (nlmsghdr included). */

@@ -5,7 +5,7 @@ import type { ParsedCommand } from '../cli/parse.js';
 import { OUT } from '../cli/commands.js';
 import type { Flow, MessageKind } from '../ctnetlink/model.js';
 import type { CommandContext } from '../commands/context.js';
-import { FlowFormat, formatFlowDefault } from './default.js';
+import { FlowFormat, writeFlowDefault } from './default.js';
 import { formatFlowSave } from './save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from './xml.js';
 
@@ -59,7 +59,8 @@ export function flowPrinter(cmd: ParsedCommand, ctx: CommandContext, mode: Print
   }
   return {
     flow(f, kind = 'unknown') {
-      out.write(formatFlowDefault(f, kind, fmt, ctx.clock) + '\n');
+      writeFlowDefault(out, f, kind, fmt, ctx.clock);
+      out.write('\n');
     },
     end() {},
   };

@@ -7,6 +7,8 @@ import { DecodeError } from './attributes.js';
 import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
 import { ERRNO, strerror } from './errno.js';
 import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
+import { Worker } from 'node:worker_threads';
+import type { DumpWorkerData, DumpWorkerMessage } from './dump-worker.js';
 
 /** A failure reported by the kernel (NLMSG_ERROR) or by a socket call, with a positive errno. */
 export class NetlinkError extends Error {
@@ -138,6 +140,56 @@ export class NfnlSocket {
           reject(toNetlinkError(err, 'sendmsg'));
         }
       });
+    });
+  }
+
+  /**
+   * Like request() for a dump, but the replies are received on a worker thread (dump-worker.ts) so that the
+   * kernel's dump work overlaps with the caller's processing. Messages are dispatched here, in order.
+   */
+  requestThreaded(req: NfRequest, onMessage: MessageHandler, tuning: { recvBufferSize?: number } = {}): Promise<void> {
+    if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
+    const seq = this.takeSeq();
+    const control = new SharedArrayBuffer(4);
+    const inFlight = new Int32Array(control);
+    const workerData: DumpWorkerData = {
+      request: encodeRequest(req, seq),
+      seq,
+      recvChunk: RECV_CHUNK,
+      recvBufferSize: tuning.recvBufferSize ?? 0,
+      control,
+      maxInFlight: 8,
+      batchSize: 1 << 18,
+    };
+    return new Promise<void>((resolve, reject) => {
+      const worker = new Worker(new URL('./dump-worker.js', import.meta.url), { workerData });
+      let settled = false;
+      const settle = (e?: Error): void => {
+        if (settled) return;
+        settled = true;
+        this.pending.delete(seq);
+        void worker.terminate();
+        if (e) reject(e);
+        else resolve();
+      };
+      this.pending.set(seq, { seq, onMessage, dump: true, ack: false, resolve: () => settle(), reject: (e) => settle(e) });
+      worker.on('message', (m: DumpWorkerMessage) => {
+        if (m.kind === 'error') {
+          settle(new NetlinkError(m.errno, m.syscall));
+          return;
+        }
+        const all = Buffer.from(m.buffer);
+        let off = 0;
+        for (const len of m.lengths) {
+          if (settled) break;
+          this.onDatagram(all.subarray(off, off + len), 0);
+          off += len;
+        }
+        Atomics.sub(inFlight, 0, 1);
+        Atomics.notify(inFlight, 0);
+      });
+      worker.on('error', (e) => settle(e));
+      worker.on('exit', () => settle(new NetlinkError(ERRNO.EIO, 'recvmsg')));
     });
   }
 

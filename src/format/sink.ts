@@ -1,0 +1,25 @@
+// Where a formatted line goes. The default formatter writes piece by piece into a LineSink: the CLI's sink puts
+// ASCII bytes straight into its output buffer (no intermediate strings for a million lines), the string sink
+// builds a string for library users and tests.
+
+export interface LineSink {
+  /** appends text */
+  str(s: string): void;
+  /** appends an unsigned integer in decimal */
+  num(n: number): void;
+  /** removes the last character written on the current line (conntrack's "size--" for the trailing space) */
+  dropLast(): void;
+}
+
+export class StringLineSink implements LineSink {
+  text = '';
+  str(s: string): void {
+    this.text += s;
+  }
+  num(n: number): void {
+    this.text += n;
+  }
+  dropLast(): void {
+    this.text = this.text.slice(0, -1);
+  }
+}

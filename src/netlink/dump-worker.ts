@@ -1,0 +1,110 @@
+// The receiving half of a threaded dump. The kernel builds each dump datagram inside the reader's recvmsg()
+// call, so receiving on this thread lets the kernel's work overlap with decoding and formatting on the main
+// thread. Datagrams are copied into large batches whose buffers are transferred (not copied) to the main
+// thread; a shared counter of batches in flight blocks this thread when the main thread falls behind, which
+// also pauses the kernel's dump, so memory stays flat however large the table.
+
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RawNetlinkSocket as RawSocketType } from 'netlink';
+import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN } from './constants.js';
+
+export interface DumpWorkerData {
+  /** the encoded request, sequence number included */
+  request: Uint8Array;
+  seq: number;
+  recvChunk: number;
+  recvBufferSize: number;
+  /** Int32Array over it: [0] = batches posted and not yet consumed */
+  control: SharedArrayBuffer;
+  maxInFlight: number;
+  batchSize: number;
+}
+
+/** Messages to the main thread. */
+export type DumpWorkerMessage =
+  | { kind: 'batch'; buffer: ArrayBuffer; lengths: number[] }
+  | { kind: 'error'; errno: number; syscall: string };
+
+const data = workerData as DumpWorkerData;
+const port = parentPort!;
+const inFlight = new Int32Array(data.control);
+const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
+
+let batch = new Uint8Array(data.batchSize);
+let used = 0;
+let lengths: number[] = [];
+let flushScheduled = false;
+let finished = false;
+
+function post(): void {
+  if (lengths.length === 0) return;
+  // wait while the main thread has maxInFlight batches to work through
+  for (let v = Atomics.load(inFlight, 0); v >= data.maxInFlight; v = Atomics.load(inFlight, 0)) {
+    Atomics.wait(inFlight, 0, v, 1000);
+  }
+  Atomics.add(inFlight, 0, 1);
+  const msg: DumpWorkerMessage = { kind: 'batch', buffer: batch.buffer as ArrayBuffer, lengths };
+  port.postMessage(msg, [batch.buffer as ArrayBuffer]);
+  batch = new Uint8Array(data.batchSize);
+  used = 0;
+  lengths = [];
+}
+
+/** True when the datagram ends our request: NLMSG_DONE or NLMSG_ERROR carrying our sequence number. */
+function endsRequest(d: Buffer): boolean {
+  let off = 0;
+  while (off + NLMSG_HDRLEN <= d.length) {
+    const len = d.readUInt32LE(off);
+    if (len < NLMSG_HDRLEN) return true; // malformed: the main thread will say so
+    const type = d.readUInt16LE(off + 4);
+    if ((type === NLMSG.DONE || type === NLMSG.ERROR) && d.readUInt32LE(off + 8) === data.seq) return true;
+    off += (len + 3) & ~3;
+  }
+  return false;
+}
+
+const socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
+  messagePeeking: false,
+  msgBufferSize: data.recvChunk,
+  recvBufferSize: data.recvBufferSize,
+  sendBufferSize: 0,
+});
+
+function finish(): void {
+  if (finished) return;
+  finished = true;
+  post();
+  socket.close();
+}
+
+socket.on('message', (d: Buffer, rinfo: { port: number }) => {
+  if (finished || rinfo.port !== 0) return;
+  if (used + d.length > batch.length) post();
+  if (d.length > batch.length) batch = new Uint8Array(d.length);
+  batch.set(d, used);
+  used += d.length;
+  lengths.push(d.length);
+  if (endsRequest(d)) {
+    finish();
+    return;
+  }
+  if (!flushScheduled) {
+    // a burst of reads ends when the socket is drained: hand over what we have
+    flushScheduled = true;
+    setImmediate(() => {
+      flushScheduled = false;
+      if (!finished) post();
+    });
+  }
+});
+socket.on('error', (e: { errno?: number; syscall?: string }) => {
+  if (finished) return;
+  finished = true;
+  post();
+  port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: e.syscall ?? 'recvmsg' } satisfies DumpWorkerMessage);
+  socket.close();
+});
+socket.send(Buffer.from(data.request), {}, (e?: { errno?: number }) => {
+  if (e) port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: 'sendmsg' } satisfies DumpWorkerMessage);
+});
