@@ -3,6 +3,8 @@
 import { accessSync, constants, realpathSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
+import { parseArgs } from './parse.js';
+import { writeAll } from './output.js';
 
 /**
  * conntrack prints argv[0] in its usage line. A script's original argv[0] is lost in the kernel's #! handling,
@@ -30,14 +32,37 @@ export function invokedName(scriptPath: string, pathEnv = process.env.PATH ?? ''
 }
 
 export function run(): void {
-  const argv0 = process.env.CONNTRACK_ARGV0 ?? invokedName(process.argv[1] ?? 'conntrack');
-  main({ argv: [argv0, ...process.argv.slice(2)] }).then(
+  const script = process.argv[1] ?? 'conntrack';
+  const argv0 = (): string => process.env.CONNTRACK_ARGV0 ?? invokedName(script);
+  // stderr through write(2): conntrack's stderr is unbuffered, and process.stderr costs start-up time
+  const err = (s: string): void => {
+    try {
+      writeAll(2, Buffer.from(s, 'utf8'));
+    } catch {
+      // nowhere left to report to
+    }
+  };
+  main({ argv: [script, ...process.argv.slice(2)], err, argv0 }).then(
     (code) => {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`conntrack: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      err(`conntrack: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = 1;
     },
   );
+}
+
+/**
+ * Runs the parser and formatters once on sample input, with no I/O, so that the build can store V8's code
+ * cache with these functions already compiled (scripts/build-cli.mjs, bin/conntrack).
+ */
+export function warmUp(): void {
+  for (const argv of [['-L'], ['-C'], ['-S'], ['-L', '-o', 'xml,extended,id'], ['-D', '-p', 'tcp', '--dport', '80'], ['-E', '-e', 'NEW']]) {
+    try {
+      parseArgs(['conntrack', ...argv]);
+    } catch {
+      // only compiling matters
+    }
+  }
 }

@@ -25,13 +25,15 @@ export interface MainIo {
   openClient?: () => CtClient;
   /** label map path (default /etc/xtables/connlabel.conf) */
   labelmapPath?: string;
+  /** argv[0] as conntrack would print it, resolved only when needed (usage, some messages) */
+  argv0?: () => string;
 }
 
 const SIGPIPE_EXIT = 128 + 13;
 
 export async function main(io: MainIo): Promise<number> {
   const out = io.out ?? new FdSink(1);
-  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  const err = io.err ?? ((s: string) => void process.stderr.write(s));
   try {
     return await run(io, out, err);
   } catch (e) {
@@ -71,10 +73,11 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
   }
   try {
     // -R / --load-file is only recognised as the first argument (handled by the load command)
-    const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath });
+    const argv0 = io.argv0 ?? (() => argv[0]);
+    const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath, argv0 });
     if (cmd.notes) err(cmd.notes);
     const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
-    const result = await dispatch(cmd, ctx);
+    const result = await dispatch(cmd, ctx, argv0);
     out.flush();
     if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
     return printStats(cmd, result.counter, err);
@@ -97,7 +100,7 @@ function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => voi
   return EXIT.OK;
 }
 
-async function dispatch(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string): Promise<CommandResult> {
   switch (cmd.command) {
     case CMD.CT_LIST:
       return listConntrack(cmd, ctx);
@@ -111,11 +114,11 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext): Promise<Comman
       ctx.out.write('conntrack v1.4.7 (conntrack-tools)\n');
       return { counter: 0 };
     case CMD.CT_HELP:
-      ctx.out.write(usageText(cmd.progname));
+      ctx.out.write(usageText(argv0()));
       if (cmd.handler) ctx.out.write(extensionHelp(cmd));
       return { counter: 0 };
     case 0:
-      ctx.out.write(usageText(cmd.progname));
+      ctx.out.write(usageText(argv0()));
       return { counter: 0 };
     default:
       throw otherProblem(`this command is not implemented yet`);

@@ -188,6 +188,8 @@ export interface ParseOptions {
   protocolsFile?: string;
   /** path of the label map (default /etc/xtables/connlabel.conf), for tests */
   labelmapPath?: string;
+  /** argv[0] as the user typed it, resolved only when a message needs it */
+  argv0?: () => string;
 }
 
 function setFamily(current: { v: number }, fam: number): void {
@@ -256,6 +258,7 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   let socketBufferSize = 0n;
 
   const args = [...argv];
+  const word = (i: number): string => (i === 0 && popts.argv0 ? popts.argv0() : args[i]);
   let longopts: LongOption[] = longOptions();
   const g = new Getopt(args, GETOPT_STRING, longopts);
 
@@ -461,9 +464,10 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
         options |= OPT.BUFFERSIZE;
         break;
       case ':':
-        throw parameterProblem(`option \`${g.argv[g.optind - 1]}' requires an argument`);
+        throw parameterProblem(`option \`${word(g.optind - 1)}' requires an argument`);
       case '?':
-        throw parameterProblem(`unknown option \`${g.argv[g.optind - 1]}'`);
+        // argv[optind-1]: after an unknown character inside a cluster ("-xL") that is the previous word
+        throw parameterProblem(`unknown option \`${word(g.optind - 1)}'`);
       default:
         if (handler && c >= handlerOffset && c < handlerOffset + OPTION_OFFSET) {
           handler.parse(c - handlerOffset, g.optarg ?? '', tmpl, l4);

@@ -5,7 +5,9 @@
 // also pauses the kernel's dump, so memory stays flat however large the table.
 
 import { createRequire } from 'node:module';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN } from './constants.js';
 
@@ -31,7 +33,26 @@ const port = parentPort!;
 const inFlight = new Int32Array(data.control);
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
 
-let batch = new Uint8Array(data.batchSize);
+/** Batch buffers the main thread has handed back for reuse. */
+const free: ArrayBuffer[] = [];
+function takeReturned(): void {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) free.push(m.message as ArrayBuffer);
+}
+function newBatch(): Uint8Array {
+  takeReturned();
+  const b = free.pop();
+  return b && b.byteLength >= data.batchSize ? new Uint8Array(b) : new Uint8Array(data.batchSize);
+}
+
+// Each received datagram is a fresh native buffer from the netlink addon, released only when its JavaScript
+// wrapper is collected; V8 sees little JavaScript garbage here and would let tens of megabytes of them pile up.
+// A minor collection every few megabytes received keeps the thread's memory flat.
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
+const COLLECT_EVERY = 4 << 20;
+let receivedSinceCollect = 0;
+
+let batch = newBatch();
 let used = 0;
 let lengths: number[] = [];
 let flushScheduled = false;
@@ -46,7 +67,7 @@ function post(): void {
   Atomics.add(inFlight, 0, 1);
   const msg: DumpWorkerMessage = { kind: 'batch', buffer: batch.buffer as ArrayBuffer, lengths };
   port.postMessage(msg, [batch.buffer as ArrayBuffer]);
-  batch = new Uint8Array(data.batchSize);
+  batch = newBatch();
   used = 0;
   lengths = [];
 }
@@ -85,6 +106,11 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
   batch.set(d, used);
   used += d.length;
   lengths.push(d.length);
+  receivedSinceCollect += d.length;
+  if (receivedSinceCollect >= COLLECT_EVERY) {
+    receivedSinceCollect = 0;
+    collect({ type: 'minor' });
+  }
   if (endsRequest(d)) {
     finish();
     return;

@@ -7,7 +7,6 @@ import { DecodeError } from './attributes.js';
 import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
 import { ERRNO, strerror } from './errno.js';
 import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
-import { Worker } from 'node:worker_threads';
 import type { DumpWorkerData, DumpWorkerMessage } from './dump-worker.js';
 
 /** A failure reported by the kernel (NLMSG_ERROR) or by a socket call, with a positive errno. */
@@ -162,6 +161,8 @@ export class NfnlSocket {
       batchSize: 1 << 18,
     };
     return new Promise<void>((resolve, reject) => {
+      // loaded on first use: most commands never start a thread, and start-up time counts
+      const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
       const worker = new Worker(new URL('./dump-worker.js', import.meta.url), { workerData });
       let settled = false;
       const settle = (e?: Error): void => {
@@ -178,13 +179,15 @@ export class NfnlSocket {
           settle(new NetlinkError(m.errno, m.syscall));
           return;
         }
-        const all = Buffer.from(m.buffer);
+        const all = Buffer.from(m.buffer, 0, m.lengths.reduce((a, b) => a + b, 0));
         let off = 0;
         for (const len of m.lengths) {
           if (settled) break;
           this.onDatagram(all.subarray(off, off + len), 0);
           off += len;
         }
+        // hand the buffer back for reuse, then let the receiver go on
+        if (!settled) worker.postMessage(m.buffer, [m.buffer]);
         Atomics.sub(inFlight, 0, 1);
         Atomics.notify(inFlight, 0);
       });
