@@ -12,7 +12,7 @@ const OURS = join(REPO, 'bin/conntrack');
 function haveTools(): string | undefined {
   if (process.getuid?.() !== 0) return 'not root';
   for (const tool of [REF, '/usr/sbin/ip', '/usr/sbin/nft']) if (!existsSync(tool)) return `${tool} missing`;
-  if (!existsSync(join(REPO, 'dist/conntrack.mjs'))) return 'not built (npm run build)';
+  if (!existsSync(join(REPO, 'dist/conntrack.cjs'))) return 'not built (npm run build)';
   return undefined;
 }
 
