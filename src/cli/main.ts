@@ -13,6 +13,8 @@ import { Clock, systemClock } from '../format/clock.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import { listConntrack } from '../commands/list.js';
 import { count, stats } from '../commands/stats.js';
+import { deleteConntrack } from '../commands/delete.js';
+import { flush, getConntrackEntry } from '../commands/get.js';
 import { findProto, protoNameByNumber } from './protocols.js';
 
 export interface MainIo {
@@ -104,6 +106,12 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => st
   switch (cmd.command) {
     case CMD.CT_LIST:
       return listConntrack(cmd, ctx);
+    case CMD.CT_DELETE:
+      return deleteConntrack(cmd, ctx);
+    case CMD.CT_GET:
+      return getConntrackEntry(cmd, ctx);
+    case CMD.CT_FLUSH:
+      return flush(cmd, ctx);
     case CMD.CT_COUNT:
       return count(ctx);
     case CMD.CT_STATS:

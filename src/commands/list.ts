@@ -6,6 +6,7 @@ import { parameterProblem } from '../cli/errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
 import { compileFilter } from '../filter/userspace.js';
+import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import type { CommandContext, CommandResult } from './context.js';
 
@@ -30,9 +31,7 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
   }
   if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
   const skip = compileFilter(cmd);
-  const opts: DumpOptions = { family: cmd.family, zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
-  if (cmd.tmpl.filterMarkKernel) opts.mark = cmd.tmpl.filterMarkKernel;
-  if (cmd.tmpl.filterStatusKernel) opts.status = cmd.tmpl.filterStatusKernel;
+  const opts: DumpOptions = { ...kernelDumpFilter(cmd), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
   const error = await ctx.client
     .dumpRaw(opts, (buf, off, len) => {
       const flow = decoder.decode(buf, off, len);

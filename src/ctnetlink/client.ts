@@ -1,6 +1,7 @@
 // The typed ctnetlink client: the library API that the CLI uses and other programs can import.
 
-import { NfnlSocket, SocketOptions } from '../netlink/socket.js';
+import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket.js';
+import { ERRNO } from '../netlink/errno.js';
 import { decodeCpuStats, decodeFlow, decodeGlobalStats } from './decode.js';
 import type { CpuStats, Flow, GlobalStats } from './model.js';
 import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable, getGlobalStats } from './requests.js';
@@ -33,7 +34,13 @@ export interface CtClient {
 }
 
 export class ConntrackClient implements CtClient {
+  private modifierSocket?: NfnlSocket;
   private constructor(readonly socket: NfnlSocket) {}
+
+  /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
+  modifier(): NfnlSocket {
+    return (this.modifierSocket ??= new NfnlSocket());
+  }
 
   static open(opts: SocketOptions = {}): ConntrackClient {
     return new ConntrackClient(new NfnlSocket(opts));
@@ -47,8 +54,15 @@ export class ConntrackClient implements CtClient {
       const n = await this.count().catch(() => undefined);
       threaded = n !== undefined && n >= THREADED_DUMP_MIN;
     }
-    if (threaded) return this.socket.requestThreaded(req, onMessage);
-    return this.socket.request(req, onMessage);
+    const run = (r: typeof req): Promise<void> => (threaded ? this.socket.requestThreaded(r, onMessage) : this.socket.request(r, onMessage));
+    if (!opts.tuple) return run(req);
+    // a kernel without CTA_FILTER support (< 5.8) rejects the request before sending anything: retry without it
+    return run(req).catch((e: unknown) => {
+      if (e instanceof NetlinkError && (e.errno === ERRNO.EINVAL || e.errno === ERRNO.EOPNOTSUPP || e.errno === ERRNO.ENOTSUPP)) {
+        return run(dumpConntrack({ ...opts, tuple: undefined }, opts.table, opts.zero));
+      }
+      throw e;
+    });
   }
 
   /** Streams decoded entries of a dump. */
@@ -90,5 +104,6 @@ export class ConntrackClient implements CtClient {
 
   close(): void {
     this.socket.close();
+    this.modifierSocket?.close();
   }
 }

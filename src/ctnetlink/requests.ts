@@ -4,6 +4,9 @@ import { AttrNode, u32be } from '../netlink/attributes.js';
 import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { CTA, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
+import { TupleFilter, tupleFilterAttrs } from './encode.js';
+import { ATTRS_OFFSET, encodeRequest } from '../netlink/framing.js';
+import { NLA_TYPE_MASK } from '../netlink/constants.js';
 
 export interface U32Filter {
   value: number;
@@ -18,6 +21,8 @@ export interface DumpFilter {
   mark?: U32Filter;
   /** CTA_STATUS + CTA_STATUS_MASK (kernel >= 5.15) */
   status?: U32Filter;
+  /** CTA_TUPLE_ORIG + CTA_FILTER (kernel >= 5.8): exact original-direction addresses, protocol, ports */
+  tuple?: TupleFilter;
 }
 
 export type DumpTable = 'conntrack' | 'dying' | 'unconfirmed';
@@ -39,6 +44,7 @@ export function dumpConntrack(filter: DumpFilter = {}, table: DumpTable = 'connt
   if (table === 'conntrack') {
     if (filter.mark) attrs.push(u32be(CTA.MARK, filter.mark.value), u32be(CTA.MARK_MASK, filter.mark.mask));
     if (filter.status) attrs.push(u32be(CTA.STATUS, filter.status.value), u32be(CTA.STATUS_MASK, filter.status.mask));
+    if (filter.tuple) attrs.push(...tupleFilterAttrs(filter.tuple));
   }
   return { subsys: NFNL_SUBSYS.CTNETLINK, msg, flags: NLM_F.DUMP, family: filter.family ?? AF.UNSPEC, attrs };
 }
@@ -56,4 +62,40 @@ export function dumpCpuStats(): NfRequest {
 /** IPCTNL_MSG_EXP_GET_STATS_CPU, a dump. */
 export function dumpExpectCpuStats(): NfRequest {
   return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET_STATS_CPU, flags: NLM_F.DUMP, family: AF.UNSPEC };
+}
+
+/** IPCTNL_MSG_CT_GET of one entry by tuple (the reply comes as one IPCTNL_MSG_CT_NEW). */
+export function getConntrack(family: number, attrs: AttrNode[], ack: boolean): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.GET, flags: ack ? NLM_F.ACK : 0, family, attrs };
+}
+
+/** IPCTNL_MSG_CT_DELETE without a tuple: the kernel flushes the table (of one family, or all with AF_UNSPEC). */
+export function flushConntrack(family: number): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: NLM_F.ACK, family };
+}
+
+/** The attributes that identify an entry for IPCTNL_MSG_CT_DELETE: both tuples (with their zones) and the zone. */
+const IDENTITY = new Set<number>([CTA.TUPLE_ORIG, CTA.TUPLE_REPLY, CTA.ZONE]);
+
+/**
+ * IPCTNL_MSG_CT_DELETE for the entry in a dumped message, its identifying attributes copied as the kernel sent
+ * them, the family being the entry's own (as conntrack deletes with the entry's layer-3 protocol).
+ */
+export function deleteFromMessage(buf: Buffer, off: number, len: number, seq: number, ack: boolean): Buffer {
+  const parts: Buffer[] = [];
+  let a = off + ATTRS_OFFSET;
+  const end = off + len;
+  while (a + 4 <= end) {
+    const alen = buf.readUInt16LE(a);
+    if (alen < 4 || a + alen > end) break;
+    if (IDENTITY.has(buf.readUInt16LE(a + 2) & NLA_TYPE_MASK)) {
+      parts.push(buf.subarray(a, a + alen));
+      if (alen & 3) parts.push(Buffer.alloc(4 - (alen & 3)));
+    }
+    a += (alen + 3) & ~3;
+  }
+  const head = encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: ack ? NLM_F.ACK : 0, family: buf[off + 16] }, seq);
+  const msg = Buffer.concat([head, ...parts]);
+  msg.writeUInt32LE(msg.length, 0);
+  return msg;
 }

@@ -3,7 +3,7 @@
 // formatIPv4/formatIPv6 give one canonical text per address, so equal text means equal bytes.
 
 import { formatIPv4, formatIPv6 } from '../ctnetlink/addresses.js';
-import { IPPROTO } from '../ctnetlink/constants.js';
+import { IPPROTO, IPS } from '../ctnetlink/constants.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
 import { isDnat, isSnat } from '../format/save.js';
 import { CT_COMPARISON, OPT } from '../cli/commands.js';
@@ -98,6 +98,15 @@ function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number,
   return true;
 }
 
+/**
+ * libnetfilter_conntrack's tuple keeps the layer-4 fields in unions, and the NAT port checks compare those raw
+ * 16-bit values whatever the protocol: l4src is the source port, the ICMP id or the GRE key; l4dst is the
+ * destination port, or the ICMP type and code bytes.
+ */
+const l4src = (t: Tuple | undefined): number => t?.srcPort ?? t?.icmpId ?? 0;
+const l4dst = (t: Tuple | undefined): number =>
+  t?.dstPort ?? (t?.icmpType !== undefined || t?.icmpCode !== undefined ? ((t.icmpType ?? 0) << 8) | (t.icmpCode ?? 0) : 0);
+
 /** NAT filter (filter_nat()): -n / -g / -j with optional address and port. */
 function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
   const { options, tmpl } = input;
@@ -110,8 +119,8 @@ function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
   const snatPort = tmpl.snat?.port;
   const dnatPort = tmpl.dnat?.port;
   const statusOr = (f: Flow, bit: number): boolean => (f.status !== undefined ? (f.status & bit) !== 0 : true);
-  const isSpat = (f: Flow): boolean => statusOr(f, 0x80) && (f.reply?.dstPort ?? 0) !== (f.orig?.srcPort ?? 0);
-  const isDpat = (f: Flow): boolean => statusOr(f, 0x100) && (f.reply?.srcPort ?? 0) !== (f.orig?.dstPort ?? 0);
+  const isSpat = (f: Flow): boolean => statusOr(f, IPS.SRC_NAT_DONE) && l4dst(f.reply) !== l4src(f.orig);
+  const isDpat = (f: Flow): boolean => statusOr(f, IPS.DST_NAT_DONE) && l4src(f.reply) !== l4dst(f.orig);
   return (f: Flow): boolean => {
     let hasSrc = false;
     let hasDst = false;
@@ -123,7 +132,7 @@ function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
         if (isSnat(f) && snatAddr === f.reply?.dst) hasSrc = true;
       }
       if (snatPort !== undefined) {
-        const ret = isSpat(f) && snatPort === (f.reply?.dstPort ?? 0);
+        const ret = isSpat(f) && snatPort === l4dst(f.reply);
         if (checkAddress && hasSrc && !ret) hasSrc = false;
         if (!checkAddress && ret) hasSrc = true;
       }
@@ -136,7 +145,7 @@ function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
         if (isDnat(f) && dnatAddr === f.reply?.src) hasDst = true;
       }
       if (dnatPort !== undefined) {
-        const ret = isDpat(f) && dnatPort === (f.reply?.srcPort ?? 0);
+        const ret = isDpat(f) && dnatPort === l4src(f.reply);
         if (checkAddress && hasDst && !ret) hasDst = false;
         if (!checkAddress && ret) hasDst = true;
       }
@@ -186,6 +195,10 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     if (tmpl.id !== undefined && f.id !== tmpl.id) return true;
     if (tmpl.timeout !== undefined && f.timeout !== tmpl.timeout) return true;
     if (tmpl.status !== undefined && (f.status === undefined || ((tmpl.status & f.status) >>> 0) !== tmpl.status)) return true;
+    // the status filter as the kernel applies it to -L dumps: (status & mask) == value. conntrack 1.4.7's -D
+    // used only the subset test above, which UNREPLIED and "!BIT" (value 0) pass for every entry.
+    const sk = tmpl.filterStatusKernel;
+    if (sk && (f.status === undefined || ((f.status & sk.mask) >>> 0) !== sk.value)) return true;
     if (tmpl.tcpState !== undefined && f.tcp?.state !== tmpl.tcpState) return true;
     if (tmpl.sctpState !== undefined && f.sctp?.state !== tmpl.sctpState) return true;
     if (tmpl.dccpState !== undefined && f.dccp?.state !== tmpl.dccpState) return true;

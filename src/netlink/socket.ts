@@ -196,6 +196,46 @@ export class NfnlSocket {
     });
   }
 
+  /** Reserves a sequence number for a message the caller encodes itself (sendBatch). */
+  allocSeq(): number {
+    return this.takeSeq();
+  }
+
+  /**
+   * Sends pre-encoded messages in one datagram and resolves with each one's errno (0 = done). Only the last
+   * should carry NLM_F_ACK: the kernel answers the others only when they fail and handles a datagram's
+   * messages in order, so the last one's ACK or error means every one of them has been handled.
+   */
+  sendBatch(msgs: Buffer[], seqs: number[]): Promise<number[]> {
+    if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
+    const results = new Array<number>(msgs.length).fill(0);
+    const last = seqs.length - 1;
+    return new Promise<number[]>((resolve, reject) => {
+      const done = (): void => {
+        for (const s of seqs) this.pending.delete(s);
+        resolve(results);
+      };
+      seqs.forEach((seq, i) => {
+        const onError = (e: Error): void => {
+          if (!(e instanceof NetlinkError)) {
+            for (const s of seqs) this.pending.delete(s);
+            reject(e);
+            return;
+          }
+          results[i] = e.errno;
+          if (i === last) done();
+        };
+        this.pending.set(seq, { seq, dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
+      });
+      this.raw.send(msgs, {}, (err?: unknown) => {
+        if (err) {
+          for (const s of seqs) this.pending.delete(s);
+          reject(toNetlinkError(err, 'sendmsg'));
+        }
+      });
+    });
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
