@@ -25,16 +25,17 @@ bench="$repo/bench"
 #         fresh : table is flushed and reloaded before every timed run
 #                 (for cases that change the table; reload is not timed)
 #         node0 : also time `node -e 0` in the same interleaved loop
+#         size=N : run only at table size N
 CASES=(
   "list|-L|null|"
   "list-wc|-L|wc|"
   "list-extended|-L -o extended|null|"
   "count|-C|same|node0"
+  "list-dport443|-L -p tcp --dport 443|wc|"
+  "delete-half|-D -p udp|wc|fresh,size=100000"
 )
 # Extra cases, run only with BENCH_ALL=1 (move a line up to make it default).
 OPTIONAL_CASES=(
-  "list-dport443|-L -p tcp --dport 443|wc|"
-  "delete-half|-D -p udp|wc|fresh"
   "load-100k|-R {EXTRA}|null|fresh"
 )
 # ---------------------------------------------------------------------------
@@ -207,6 +208,9 @@ measure_case() {
   local expanded=${args//\{EXTRA\}/$EXTRA_FILE}
   if [[ $args == *"{EXTRA}"* && ! -s $EXTRA_FILE ]]; then
     node "$bench/gen.mjs" "$EXTRA_SIZE" --range extra >"$EXTRA_FILE"
+  fi
+  if [[ ,$opts, =~ ,size=([0-9]+), && ${BASH_REMATCH[1]} != "$size" ]]; then
+    return 0
   fi
   local -a argv
   read -r -a argv <<<"$expanded"

@@ -145,4 +145,11 @@ export class MemorySink implements TextSink {
     if (this.text.length > this.lineStart) this.text = this.text.slice(0, -1);
   }
   flush(): void {}
+  /** returns what was gathered and starts over */
+  take(): string {
+    const t = this.text;
+    this.text = '';
+    this.lineStart = 0;
+    return t;
+  }
 }

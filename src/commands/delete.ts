@@ -86,8 +86,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       batch.msgs.push(deleteFromMessage(buf, off, len, seq, false));
       batch.seqs.push(seq);
       print.flow(flow);
-      batch.lines.push(lineOut.text);
-      lineOut.text = '';
+      batch.lines.push(lineOut.take());
       if (batch.msgs.length >= DELETE_BATCH) {
         send(batch);
         batch = { msgs: [], seqs: [], lines: [] };
