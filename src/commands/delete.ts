@@ -2,9 +2,10 @@
 // print each deleted entry (conntrack.c CT_DELETE / mnl_nfct_delete_cb).
 //
 // conntrack sends one IPCTNL_MSG_CT_DELETE per entry and waits for its ACK. Here the deletes go out in batches
-// of up to DELETE_BATCH messages per datagram, only the last one asking for an ACK (sendBatch), while the
-// dump goes on: far fewer system calls and round trips, same result. Entries are printed in dump order once
-// their batch is answered.
+// of up to DELETE_BATCH messages per datagram, only the last one asking for an ACK (sendBatch): far fewer
+// system calls and round trips, same result. The dump (received on its own thread) pauses while a batch is
+// unanswered, so the kernel's answers can never pile up past the socket's receive buffer (an overrun there
+// takes the netlink addon down). Entries are printed in dump order once their batch is answered.
 
 import type { ParsedCommand } from '../cli/parse.js';
 import { OUT } from '../cli/commands.js';
@@ -22,6 +23,8 @@ import type { NfnlSocket } from '../netlink/socket.js';
 import type { CommandContext, CommandResult } from './context.js';
 
 export const DELETE_BATCH = 128;
+/** Room an error answer takes in the receive buffer (an echoed request in its own skb), with margin. */
+const ANSWER_ROOM = 2048;
 
 /** What a command that changes entries needs beyond a CtClient: a second socket for the changes. */
 export interface ModifierSource {
@@ -38,6 +41,10 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   const sock = client.modifier();
+  // How many batches may be unanswered: if every delete in them failed, the error answers must still fit
+  // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
+  const maxUnanswered = Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH))));
+  const unanswered: Promise<void>[] = [];
   const skip = compileFilter(cmd);
   const decoder = new FlowDecoder();
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
@@ -48,8 +55,8 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   let batch: Batch = { msgs: [], seqs: [], lines: [] };
   let chain: Promise<void> = Promise.resolve();
 
-  const send = (b: Batch): void => {
-    if (b.msgs.length === 0) return;
+  const send = (b: Batch): Promise<void> | undefined => {
+    if (b.msgs.length === 0) return undefined;
     // only the last message of a batch asks for an ACK
     b.msgs[b.msgs.length - 1].writeUInt16LE(b.msgs[b.msgs.length - 1].readUInt16LE(6) | 0x4, 6);
     const answered = sock.sendBatch(b.msgs, b.seqs);
@@ -75,10 +82,11 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
         }
       }
     });
+    return chain;
   };
 
   const dumpError = await client
-    .dumpRaw({ ...kernelDumpFilter(cmd), threaded: 'auto' }, (buf, off, len) => {
+    .dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
       if (fatal !== undefined) return;
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
@@ -88,9 +96,13 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       print.flow(flow);
       batch.lines.push(lineOut.take());
       if (batch.msgs.length >= DELETE_BATCH) {
-        send(batch);
+        const answered = send(batch);
         batch = { msgs: [], seqs: [], lines: [] };
+        if (answered) unanswered.push(answered);
+        // pause the dump while too many batches are unanswered
+        if (unanswered.length >= maxUnanswered) return unanswered.shift();
       }
+      return undefined;
     })
     .then(
       () => undefined,

@@ -21,7 +21,8 @@ export interface DumpOptions extends DumpFilter {
 export const THREADED_DUMP_MIN = 20000;
 
 /** Raw message sink for the hot path: buf[off, off+len) is one conntrack message. */
-export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void;
+/** In a threaded dump the handler may return a promise: the dump waits for it (see MessageHandler). */
+export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void | Promise<void>;
 
 /** What commands need from a client; ConntrackClient is the kernel-backed one, tests replay captured bytes. */
 export interface CtClient {
@@ -39,7 +40,8 @@ export class ConntrackClient implements CtClient {
 
   /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
   modifier(): NfnlSocket {
-    return (this.modifierSocket ??= new NfnlSocket());
+    // a large receive buffer: answers to batched changes arrive while the dump keeps the thread busy
+    return (this.modifierSocket ??= new NfnlSocket({ recvBufferSize: 4 << 20 }));
   }
 
   static open(opts: SocketOptions = {}): ConntrackClient {
@@ -92,13 +94,17 @@ export class ConntrackClient implements CtClient {
 
   async cpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpCpuStats(), (buf, off, len) => out.push(decodeCpuStats(buf, off, len)));
+    await this.socket.request(dumpCpuStats(), (buf, off, len) => {
+      out.push(decodeCpuStats(buf, off, len));
+    });
     return out;
   }
 
   async expectCpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpExpectCpuStats(), (buf, off, len) => out.push(decodeCpuStats(buf, off, len)));
+    await this.socket.request(dumpExpectCpuStats(), (buf, off, len) => {
+      out.push(decodeCpuStats(buf, off, len));
+    });
     return out;
   }
 

@@ -17,7 +17,7 @@ export interface DumpWorkerData {
   seq: number;
   recvChunk: number;
   recvBufferSize: number;
-  /** Int32Array over it: [0] = batches posted and not yet consumed */
+  /** Int32Array over it: [0] = batches posted and not yet consumed, [1] = 1 when the main thread cancels */
   control: SharedArrayBuffer;
   maxInFlight: number;
   batchSize: number;
@@ -30,7 +30,9 @@ export type DumpWorkerMessage =
 
 const data = workerData as DumpWorkerData;
 const port = parentPort!;
-const inFlight = new Int32Array(data.control);
+const control = new Int32Array(data.control);
+const IN_FLIGHT = 0;
+const CANCELLED = 1;
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
 
 /** Batch buffers the main thread has handed back for reuse. */
@@ -61,10 +63,12 @@ let finished = false;
 function post(): void {
   if (lengths.length === 0) return;
   // wait while the main thread has maxInFlight batches to work through
-  for (let v = Atomics.load(inFlight, 0); v >= data.maxInFlight; v = Atomics.load(inFlight, 0)) {
-    Atomics.wait(inFlight, 0, v, 1000);
+  for (let v = Atomics.load(control, IN_FLIGHT); v >= data.maxInFlight; v = Atomics.load(control, IN_FLIGHT)) {
+    if (Atomics.load(control, CANCELLED)) return;
+    Atomics.wait(control, IN_FLIGHT, v, 1000);
   }
-  Atomics.add(inFlight, 0, 1);
+  if (Atomics.load(control, CANCELLED)) return;
+  Atomics.add(control, IN_FLIGHT, 1);
   const msg: DumpWorkerMessage = { kind: 'batch', buffer: batch.buffer as ArrayBuffer, lengths };
   port.postMessage(msg, [batch.buffer as ArrayBuffer]);
   batch = newBatch();
@@ -96,11 +100,16 @@ function finish(): void {
   if (finished) return;
   finished = true;
   post();
-  socket.close();
+  // not from inside the socket's own callback: the addon's read loop goes on after it returns
+  setImmediate(() => socket.close());
 }
 
 socket.on('message', (d: Buffer, rinfo: { port: number }) => {
   if (finished || rinfo.port !== 0) return;
+  if (Atomics.load(control, CANCELLED)) {
+    finish();
+    return;
+  }
   if (used + d.length > batch.length) post();
   if (d.length > batch.length) batch = new Uint8Array(d.length);
   batch.set(d, used);
@@ -120,7 +129,8 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
-      if (!finished) post();
+      if (Atomics.load(control, CANCELLED)) finish();
+      else if (!finished) post();
     });
   }
 });
@@ -129,7 +139,7 @@ socket.on('error', (e: { errno?: number; syscall?: string }) => {
   finished = true;
   post();
   port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: e.syscall ?? 'recvmsg' } satisfies DumpWorkerMessage);
-  socket.close();
+  setImmediate(() => socket.close());
 });
 socket.send(Buffer.from(data.request), {}, (e?: { errno?: number }) => {
   if (e) port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: 'sendmsg' } satisfies DumpWorkerMessage);

@@ -20,8 +20,12 @@ export class NetlinkError extends Error {
   }
 }
 
-/** Receives each non-control message of a reply: buf[off, off+len) is the whole nlmsghdr-framed message. */
-export type MessageHandler = (buf: Buffer, off: number, len: number, type: number, flags: number) => void;
+/**
+ * Receives each non-control message of a reply: buf[off, off+len) is the whole nlmsghdr-framed message.
+ * In a threaded dump it may return a promise: the rest of the dump waits until it settles (backpressure for
+ * consumers that send requests of their own, such as -D).
+ */
+export type MessageHandler = (buf: Buffer, off: number, len: number, type: number, flags: number) => void | Promise<void>;
 
 /**
  * The largest datagram the kernel builds for a dump is SKB_WITH_OVERHEAD(32768) when the reader offers that much
@@ -86,7 +90,7 @@ export class NfnlSocket {
     }
     // conntrack sets nlmsg_seq = time(NULL); any start works, replies are matched by seq.
     this.nextSeq = Math.floor(Date.now() / 1000) >>> 0;
-    this.raw.on('message', (buf: Buffer, rinfo: { port: number }) => this.onDatagram(buf, rinfo.port));
+    this.raw.on('message', (buf: Buffer, rinfo: { port: number }) => void this.onDatagram(buf, rinfo.port));
     this.raw.on('truncatedMessage', () => this.failAll(new NetlinkError(ERRNO.EMSGSIZE, 'recvmsg')));
     this.raw.on('error', (e: unknown) => {
       const err = toNetlinkError(e, 'recvmsg');
@@ -149,8 +153,8 @@ export class NfnlSocket {
   requestThreaded(req: NfRequest, onMessage: MessageHandler, tuning: { recvBufferSize?: number } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
     const seq = this.takeSeq();
-    const control = new SharedArrayBuffer(4);
-    const inFlight = new Int32Array(control);
+    const control = new SharedArrayBuffer(8);
+    const ctl = new Int32Array(control);
     const workerData: DumpWorkerData = {
       request: encodeRequest(req, seq),
       seq,
@@ -164,35 +168,69 @@ export class NfnlSocket {
       // loaded on first use: most commands never start a thread, and start-up time counts
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
       const worker = new Worker(new URL('./dump-worker.js', import.meta.url), { workerData });
-      let settled = false;
-      const settle = (e?: Error): void => {
-        if (settled) return;
-        settled = true;
-        this.pending.delete(seq);
-        void worker.terminate();
-        if (e) reject(e);
+      let outcome: { error?: Error } | undefined;
+      let exited = false;
+      const finishWith = (): void => {
+        if (!outcome || !exited) return;
+        if (outcome.error) reject(outcome.error);
         else resolve();
       };
+      // The receiver is never terminated from here (tearing down a thread whose native socket is inside a
+      // callback crashes the addon): it is told to stop and the promise settles once it has exited.
+      const settle = (e?: Error): void => {
+        if (outcome) return;
+        outcome = { error: e };
+        this.pending.delete(seq);
+        Atomics.store(ctl, 1, 1);
+        Atomics.notify(ctl, 0);
+        finishWith();
+      };
       this.pending.set(seq, { seq, onMessage, dump: true, ack: false, resolve: () => settle(), reject: (e) => settle(e) });
+      // batches are worked through in order; a handler's promise pauses the queue until it settles
+      const queue: Array<Extract<DumpWorkerMessage, { kind: 'batch' }>> = [];
+      let draining = false;
+      const drain = async (): Promise<void> => {
+        if (draining) return;
+        draining = true;
+        try {
+          for (let m = queue.shift(); m; m = queue.shift()) {
+            const all = Buffer.from(m.buffer, 0, m.lengths.reduce((a, b) => a + b, 0));
+            let off = 0;
+            for (const len of m.lengths) {
+              if (outcome) break;
+              const waits = this.onDatagram(all.subarray(off, off + len), 0);
+              for (const w of waits) await w;
+              off += len;
+            }
+            // hand the buffer back for reuse, then let the receiver go on
+            if (!outcome) worker.postMessage(m.buffer, [m.buffer]);
+            Atomics.sub(ctl, 0, 1);
+            Atomics.notify(ctl, 0);
+          }
+        } catch (e) {
+          settle(e instanceof Error ? e : new Error(String(e)));
+        } finally {
+          draining = false;
+        }
+        // the receiver left without the dump's end reaching us
+        if (exited && queue.length === 0) settle(new NetlinkError(ERRNO.EIO, 'recvmsg'));
+        finishWith();
+      };
       worker.on('message', (m: DumpWorkerMessage) => {
         if (m.kind === 'error') {
           settle(new NetlinkError(m.errno, m.syscall));
           return;
         }
-        const all = Buffer.from(m.buffer, 0, m.lengths.reduce((a, b) => a + b, 0));
-        let off = 0;
-        for (const len of m.lengths) {
-          if (settled) break;
-          this.onDatagram(all.subarray(off, off + len), 0);
-          off += len;
-        }
-        // hand the buffer back for reuse, then let the receiver go on
-        if (!settled) worker.postMessage(m.buffer, [m.buffer]);
-        Atomics.sub(inFlight, 0, 1);
-        Atomics.notify(inFlight, 0);
+        queue.push(m);
+        void drain();
       });
       worker.on('error', (e) => settle(e));
-      worker.on('exit', () => settle(new NetlinkError(ERRNO.EIO, 'recvmsg')));
+      worker.on('exit', () => {
+        exited = true;
+        // batches it posted before leaving may still be waiting here
+        if (!draining && queue.length === 0) settle(new NetlinkError(ERRNO.EIO, 'recvmsg'));
+        finishWith();
+      });
     });
   }
 
@@ -239,7 +277,9 @@ export class NfnlSocket {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.raw.close();
+    // not from inside the socket's own callback (a promise settled there runs its continuations before the
+    // addon's read loop goes on): close on the next turn of the event loop
+    setImmediate(() => this.raw.close());
   }
 
   private takeSeq(): number {
@@ -254,8 +294,10 @@ export class NfnlSocket {
     for (const p of all) p.reject(e);
   }
 
-  private onDatagram(buf: Buffer, port: number): void {
-    if (port !== 0) return; // only the kernel (port 0) talks to us
+  /** Dispatches one datagram; returns the promises handlers returned (threaded dumps wait for them). */
+  private onDatagram(buf: Buffer, port: number): Promise<void>[] {
+    const waits: Promise<void>[] = [];
+    if (port !== 0) return waits; // only the kernel (port 0) talks to us
     this.tap?.(buf);
     const settleAfterDatagram = new Set<Pending>();
     try {
@@ -289,7 +331,8 @@ export class NfnlSocket {
           return;
         }
         if (type < 0x10) return; // NLMSG_NOOP / OVERRUN
-        p.onMessage?.(buf, off, len, type, flags);
+        const w = p.onMessage?.(buf, off, len, type, flags);
+        if (w) waits.push(w);
         if (!p.dump && !p.ack) {
           // like conntrack's nfct_mnl_talk(): a request without ACK reads one reply datagram. The kernel marks
           // some single replies NLM_F_MULTI without a NLMSG_DONE (ctnetlink_stat_ct), so MULTI proves nothing.
@@ -298,11 +341,12 @@ export class NfnlSocket {
       });
     } catch (e) {
       this.failAll(e instanceof Error ? e : new Error(String(e)));
-      return;
+      return waits;
     }
     for (const p of settleAfterDatagram) {
       if (this.pending.delete(p.seq)) p.resolve();
     }
+    return waits;
   }
 }
 
