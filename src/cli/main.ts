@@ -15,6 +15,9 @@ import { listConntrack } from '../commands/list.js';
 import { count, stats } from '../commands/stats.js';
 import { deleteConntrack } from '../commands/delete.js';
 import { flush, getConntrackEntry } from '../commands/get.js';
+import { create } from '../commands/create.js';
+import { update } from '../commands/update.js';
+import { loadFile } from '../commands/load.js';
 import { findProto, protoNameByNumber } from './protocols.js';
 
 export interface MainIo {
@@ -74,11 +77,16 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
     throw otherProblem("Can't open handler");
   }
   try {
-    // -R / --load-file is only recognised as the first argument (handled by the load command)
     const argv0 = io.argv0 ?? (() => argv[0]);
+    const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
+    // -R / --load-file is recognised only as the first argument, and only with a file after it
+    if (argv.length > 2 && (argv[1] === '-R' || argv[1] === '--load-file')) {
+      await loadFile(argv[2], ctx, { labelmapPath: io.labelmapPath, argv0 });
+      out.flush();
+      return EXIT.OK;
+    }
     const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath, argv0 });
     if (cmd.notes) err(cmd.notes);
-    const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
     const result = await dispatch(cmd, ctx, argv0);
     out.flush();
     if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
@@ -88,7 +96,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
   }
 }
 
-function operationFailed(e: unknown, command: number): Error {
+export function operationFailed(e: unknown, command: number): Error {
   if (e instanceof NetlinkError) return otherProblem(`Operation failed: ${err2str(e.errno, command, strerror)}`);
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -108,6 +116,11 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => st
       return listConntrack(cmd, ctx);
     case CMD.CT_DELETE:
       return deleteConntrack(cmd, ctx);
+    case CMD.CT_CREATE:
+    case CMD.CT_ADD:
+      return create(cmd, ctx);
+    case CMD.CT_UPDATE:
+      return update(cmd, ctx);
     case CMD.CT_GET:
       return getConntrackEntry(cmd, ctx);
     case CMD.CT_FLUSH:

@@ -83,7 +83,15 @@ function prefixCaseEq(token: string, name: string): boolean {
 }
 
 class Parser {
-  constructor(private readonly labelmapPath?: string) {}
+  constructor(
+    private readonly labelmapPath?: string,
+    private readonly session?: ParseSession,
+  ) {
+    if (session) {
+      this.labelmap = session.labelmap;
+      this.labelmapTried = session.labelmapTried;
+    }
+  }
   notes = '';
   labelmap?: LabelMap;
   private labelmapTried = false;
@@ -149,6 +157,10 @@ class Parser {
     const r = loadLabelMap(this.labelmapPath);
     if ('map' in r) this.labelmap = r.map;
     else this.notes += `nfct_labelmap_new: ${r.error}\n`;
+    if (this.session) {
+      this.session.labelmap = this.labelmap;
+      this.session.labelmapTried = true;
+    }
   }
 
   /** parse_label(): names → bits; an unknown name (or no map) is a parameter problem. */
@@ -190,6 +202,19 @@ export interface ParseOptions {
   labelmapPath?: string;
   /** argv[0] as the user typed it, resolved only when a message needs it */
   argv0?: () => string;
+  /** state that outlives one line of a -R file, as conntrack's globals do */
+  session?: ParseSession;
+}
+
+/**
+ * What conntrack keeps in globals from one parsed line of a -R file to the next: the output mask (it only ever
+ * grows), the label map, and the last -p handler (whose final check still runs for later lines).
+ */
+export class ParseSession {
+  outputMask = 0;
+  handler?: ProtoHandler;
+  labelmap?: LabelMap;
+  labelmapTried = false;
 }
 
 function setFamily(current: { v: number }, fam: number): void {
@@ -226,7 +251,7 @@ function tableOf(g: Getopt): number {
 const OPTION_OFFSET = 256;
 
 export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedCommand {
-  const p = new Parser(popts.labelmapPath);
+  const p = new Parser(popts.labelmapPath, popts.session);
   try {
     return parseInner(argv, p, popts);
   } catch (e) {
@@ -247,14 +272,14 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   let table: number = TABLE.CONNTRACK;
   const family = { v: 0 };
   let protonum = 0;
-  let handler: ProtoHandler | undefined;
-  let handlerOffset = 0;
+  let handler: ProtoHandler | undefined = popts.session?.handler;
+  let handlerOffset = handler ? -OPTION_OFFSET : 0; // a handler from an earlier line has no options merged here
   let globalOffset = 0;
   const l4 = { flags: 0 };
   const status = { v: 0 };
   const statusMask = { v: 0 };
   const eventMask = { v: 0 };
-  const output = { v: 0 };
+  const output = { v: popts.session?.outputMask ?? 0 };
   let socketBufferSize = 0n;
 
   const args = [...argv];
@@ -503,6 +528,10 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
     throw parameterProblem("you have to specify `--src' and `--dst'");
   }
   if (!(command & CMD.CT_HELP) && handler) handler.finalCheck(l4.flags, cmd, tmpl);
+  if (popts.session) {
+    popts.session.outputMask = output.v;
+    popts.session.handler = handler;
+  }
 
   return {
     command,

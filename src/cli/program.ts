@@ -86,7 +86,12 @@ export function conntrackProgram(): Command {
 }
 
 /** getopt_long's table (struct option original_opts[]), derived from the commander options. */
+let longOptionsCache: LongOption[] | undefined;
 export function longOptions(): LongOption[] {
+  return (longOptionsCache ??= buildLongOptions());
+}
+
+function buildLongOptions(): LongOption[] {
   const out: LongOption[] = [];
   for (const opt of conntrackProgram().options) {
     const o = opt as Option & { getoptVal: number; getoptHasArg: 0 | 1 | 2; aliases: string[] };

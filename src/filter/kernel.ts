@@ -23,6 +23,9 @@ const PORTED = new Set<number>([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPRO
  */
 export function tupleFilterOf(input: KernelFilterInput): TupleFilter | undefined {
   const { options, family, tmpl } = input;
+  // the kernel refuses CTA_FILTER without a family (EINVAL on 6.18), and two dumps, one per family, would
+  // not come out in the order of one: only a command with a family gets the tuple filter
+  if (family !== 2 && family !== 10) return undefined;
   const f: TupleFilter = { l3: family };
   let any = false;
   if (family === 2 || family === 10) {

@@ -17,6 +17,36 @@ export interface FilterInput {
   tmpl: Template;
 }
 
+/**
+ * -U selects entries differently (conntrack.c mnl_nfct_update_cb): -m, -u and -t are values to set, not
+ * filters; the NAT, label and network filters apply, then the id, then the original and reply tuples.
+ */
+export function compileUpdateFilter(input: FilterInput): FlowFilter {
+  const { options, tmpl } = input;
+  const nets = prepareNetworks(input);
+  const nat = natFilter(input);
+  const labels = tmpl.label ? [...tmpl.label] : undefined;
+  const tupleOrig = (options & (OPT.ORIG_SRC | OPT.ORIG_DST | OPT.PROTO)) !== 0;
+  const tupleRepl = (options & (OPT.REPL_SRC | OPT.REPL_DST | OPT.PROTO)) !== 0;
+  return (f: Flow): boolean => {
+    if (nat && nat(f)) return true;
+    if (labels) {
+      if (f.labels === undefined) return true;
+      for (const b of labels) if (!labelSet(f.labels, b)) return true;
+    }
+    for (const dir of ['src', 'dst'] as const) {
+      const n = nets[dir];
+      if (!n) continue;
+      if (!f.orig || f.family !== n.family) return true;
+      if (!inNetwork(f.orig[dir], n)) return true;
+    }
+    if (tmpl.id !== undefined && f.id !== undefined && f.id !== tmpl.id) return true;
+    if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
+    if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
+    return false;
+  };
+}
+
 /** A compiled filter: returns true when the entry is to be SKIPPED, as nfct_filter() does. */
 export type FlowFilter = (f: Flow) => boolean;
 

@@ -244,7 +244,7 @@ export class NfnlSocket {
    * should carry NLM_F_ACK: the kernel answers the others only when they fail and handles a datagram's
    * messages in order, so the last one's ACK or error means every one of them has been handled.
    */
-  sendBatch(msgs: Buffer[], seqs: number[]): Promise<number[]> {
+  sendBatch(msgs: Buffer[], seqs: number[], handlers?: Array<MessageHandler | undefined>): Promise<number[]> {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
     const results = new Array<number>(msgs.length).fill(0);
     const last = seqs.length - 1;
@@ -263,7 +263,7 @@ export class NfnlSocket {
           results[i] = e.errno;
           if (i === last) done();
         };
-        this.pending.set(seq, { seq, dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
+        this.pending.set(seq, { seq, onMessage: handlers?.[i], dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
       });
       this.raw.send(msgs, {}, (err?: unknown) => {
         if (err) {

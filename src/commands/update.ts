@@ -1,0 +1,218 @@
+// -U: update every matching entry (conntrack.c CT_UPDATE / mnl_nfct_update_cb), with the fixes of 1.4.8 (each
+// entry's own family, vanished entries skipped, failures fatal) and one of our own: the entry's zone is sent
+// along, so entries in a non-default zone can be updated (every conntrack release fails on them).
+//
+// Per entry: the original tuple plus the new values (CT_NEW without NLM_F_CREATE), then a GET whose answer is
+// printed. The pairs go out in batches, the dump pausing while a batch is unanswered (as -D does).
+
+import type { ParsedCommand } from '../cli/parse.js';
+import { OPT } from '../cli/commands.js';
+import { err2str, otherProblem } from '../cli/errors.js';
+import { MemorySink } from '../cli/output.js';
+import { ConntrackClient } from '../ctnetlink/client.js';
+import { CTA, IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
+import { decodeFlow, FlowDecoder } from '../ctnetlink/decode.js';
+import { TupleSpec } from '../ctnetlink/encode.js';
+import type { Flow, Tuple } from '../ctnetlink/model.js';
+import { EntrySpec, entryAttrs, labelBitmap } from '../ctnetlink/template.js';
+import { compileUpdateFilter } from '../filter/userspace.js';
+import { tupleFilterOf } from '../filter/kernel.js';
+import { flowPrinter } from '../format/printer.js';
+import { u16be } from '../netlink/attributes.js';
+import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { ERRNO, strerror } from '../netlink/errno.js';
+import { encodeRequest } from '../netlink/framing.js';
+import { inetAton, inetPton6 } from '../cli/inet.js';
+import type { CommandContext, CommandResult } from './context.js';
+
+const UPDATE_BATCH = 64; // entries, two messages each
+
+const addrBytes = (s: string | undefined, l3: number): Uint8Array | undefined =>
+  s === undefined ? undefined : l3 === 10 ? inetPton6(s) : inetAton(s);
+
+function tupleOf(t: Tuple): TupleSpec {
+  return {
+    l3: t.family,
+    src: addrBytes(t.src, t.family),
+    dst: addrBytes(t.dst, t.family),
+    protonum: t.protonum,
+    srcPort: t.srcPort,
+    dstPort: t.dstPort,
+    icmpType: t.icmpType,
+    icmpCode: t.icmpCode,
+    icmpId: t.icmpId,
+    zone: t.zone,
+  };
+}
+
+const labelBit = (b: Uint8Array | undefined, i: number): boolean => b !== undefined && i < b.length * 8 && ((b[i >> 3] >> (i & 7)) & 1) === 1;
+
+/** The changed entry (nfct_copy ORIG + META, copy_mark, copy_status, copy_label), or undefined if unchanged. */
+export function updatedEntry(cmd: ParsedCommand, ct: Flow): EntrySpec | undefined {
+  const { tmpl, options } = cmd;
+  if (!ct.orig) return undefined;
+  const e: EntrySpec = { orig: tupleOf(ct.orig) };
+  let changed = false;
+  if (tmpl.timeout !== undefined) {
+    e.timeout = tmpl.timeout;
+    if (ct.timeout !== tmpl.timeout) changed = true;
+  }
+  if (options & OPT.STATUS && tmpl.status !== undefined) {
+    e.status = ((ct.status ?? 0) | tmpl.status) >>> 0;
+    // status compares as a subset: the new bits must already be there
+    if (ct.status === undefined || ((e.status & ct.status) >>> 0) !== e.status) changed = true;
+  }
+  if (options & OPT.MARK && tmpl.mark) {
+    e.mark = (((ct.mark ?? 0) & ~tmpl.mark.mask) ^ tmpl.mark.value) >>> 0;
+    if ((ct.mark ?? 0) !== e.mark) changed = true;
+  }
+  if (tmpl.tcpState !== undefined) {
+    e.tcpState = tmpl.tcpState;
+    if (ct.tcp?.state !== tmpl.tcpState) changed = true;
+  }
+  if (tmpl.tcpFlags !== undefined && ct.orig.protonum === IPPROTO.TCP) e.tcpFlags = tmpl.tcpFlags;
+  if (tmpl.sctpState !== undefined) {
+    e.sctpState = tmpl.sctpState;
+    if (ct.sctp?.state !== tmpl.sctpState) changed = true;
+  }
+  if (tmpl.sctpVtagOrig !== undefined) e.sctpVtagOrig = tmpl.sctpVtagOrig;
+  if (tmpl.sctpVtagReply !== undefined) e.sctpVtagReply = tmpl.sctpVtagReply;
+  if (tmpl.dccpState !== undefined) {
+    e.dccpState = tmpl.dccpState;
+    if (ct.dccp?.state !== tmpl.dccpState) changed = true;
+  }
+  if (options & (OPT.ADD_LABEL | OPT.DEL_LABEL)) {
+    const have = ct.labels;
+    const modify = tmpl.labelModify;
+    if (options & OPT.ADD_LABEL) {
+      if (!have) {
+        e.labels = labelBitmap(modify ?? []);
+      } else {
+        // same size as the kernel's bitmap; set bits in both labels and mask, old bits zero in both
+        const size = have.length;
+        const labels = new Uint8Array(size);
+        const mask = new Uint8Array(size);
+        for (let i = 0; i < size * 8; i++) {
+          if (modify?.has(i)) {
+            labels[i >> 3] |= 1 << (i & 7);
+            mask[i >> 3] |= 1 << (i & 7);
+          }
+        }
+        e.labels = labels;
+        e.labelsMask = mask;
+      }
+      changed = true;
+    } else if (have) {
+      if (!modify) {
+        e.labels = new Uint8Array(4); // an empty bitmap: all labels go
+      } else {
+        const size = have.length;
+        const labels = Uint8Array.from(have);
+        for (const b of modify) if (labelBit(labels, b)) labels[b >> 3] &= ~(1 << (b & 7));
+        e.labels = labels;
+        e.labelsMask = labelBitmap(modify, size * 8 - 1).subarray(0, size);
+      }
+      changed = true;
+    }
+  }
+  if (!changed) return undefined;
+  if (ct.zone !== undefined) e.zone = ct.zone;
+  return e;
+}
+
+export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  const client = ctx.client;
+  if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
+  const sock = client.modifier();
+  const skip = compileUpdateFilter(cmd);
+  const decoder = new FlowDecoder();
+  const lineOut = new MemorySink();
+  const print = flowPrinter(cmd, { ...ctx, out: lineOut }, 'update');
+  let counter = 0;
+  let fatal: unknown;
+  let chain: Promise<void> = Promise.resolve();
+  let msgs: Buffer[] = [];
+  let seqs: number[] = [];
+  let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
+  let printed: string[][] = [];
+  const unanswered: Promise<void>[] = [];
+
+  const send = (): Promise<void> | undefined => {
+    if (msgs.length === 0) return undefined;
+    const last = msgs[msgs.length - 1];
+    last.writeUInt16LE(last.readUInt16LE(6) | NLM_F.ACK, 6);
+    const batchPrinted = printed;
+    const answered = sock.sendBatch(msgs, seqs, handlers);
+    msgs = [];
+    seqs = [];
+    handlers = [];
+    printed = [];
+    chain = chain.then(async () => {
+      let results: number[];
+      try {
+        results = await answered;
+      } catch (e) {
+        fatal ??= e;
+        return;
+      }
+      for (let i = 0; i < results.length; i += 2) {
+        const [upd, get] = [results[i], results[i + 1]];
+        const entry = batchPrinted[i / 2];
+        if (fatal !== undefined) return;
+        // an entry that vanished in the middle is skipped (1.4.8)
+        if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) continue;
+        const errno = upd || get;
+        if (errno) {
+          fatal = otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`);
+          return;
+        }
+        for (const line of entry) ctx.out.write(line);
+        counter++;
+      }
+    });
+    return chain;
+  };
+
+  const family = cmd.family;
+  const tuple = tupleFilterOf({ ...cmd, family });
+  const dumpError = await client
+    .dumpRaw({ family, tuple, threaded: true }, (buf, off, len) => {
+      if (fatal !== undefined) return undefined;
+      const flow = decoder.decode(buf, off, len);
+      if (skip(flow)) return undefined;
+      const e = updatedEntry(cmd, decodeFlow(buf, off, len));
+      if (!e) return undefined;
+      const l3 = flow.family; // each entry's own family (1.4.8); 1.4.7 sent the command's, often AF_UNSPEC
+      const zoneAttrs = e.zone !== undefined ? [u16be(CTA.ZONE, e.zone)] : [];
+      const updSeq = sock.allocSeq();
+      msgs.push(encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags: 0, family: l3, attrs: entryAttrs(e) }, updSeq));
+      seqs.push(updSeq);
+      handlers.push(undefined);
+      const getSeq = sock.allocSeq();
+      msgs.push(encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.GET, flags: 0, family: l3, attrs: [...entryAttrs({ orig: e.orig }), ...zoneAttrs] }, getSeq));
+      seqs.push(getSeq);
+      const lines: string[] = [];
+      printed.push(lines);
+      handlers.push((b, o, l) => {
+        print.flow(decodeFlow(b, o, l));
+        lines.push(lineOut.take());
+      });
+      if (msgs.length >= UPDATE_BATCH * 2) {
+        const answered = send();
+        if (answered) unanswered.push(answered);
+        if (unanswered.length >= 2) return unanswered.shift();
+      }
+      return undefined;
+    })
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  if (fatal === undefined && dumpError === undefined) send();
+  await chain;
+  if (fatal !== undefined) {
+    ctx.out.flush();
+    throw fatal;
+  }
+  return { counter, error: dumpError };
+}
