@@ -33,10 +33,12 @@ CASES=(
   "count|-C|same|node0"
   "list-dport443|-L -p tcp --dport 443|wc|"
   "delete-half|-D -p udp|wc|fresh,size=100000"
+  "load-100k|-R {EXTRA}|null|fresh,size=100000"
+  "update-half|-U -f ipv4 -p udp -m 1|null|fresh,size=100000"
 )
 # Extra cases, run only with BENCH_ALL=1 (move a line up to make it default).
 OPTIONAL_CASES=(
-  "load-100k|-R {EXTRA}|null|fresh"
+  "load-100k-1m|-R {EXTRA}|null|fresh,size=1000000"
 )
 # ---------------------------------------------------------------------------
 
