@@ -18,8 +18,9 @@ function strtoulAt(s: string, i: number): [number, number] {
   let v = 0;
   const start = j;
   for (; j < s.length; j++) {
-    const d = parseInt(s[j], 16);
-    if (Number.isNaN(d) || d >= base) break;
+    const c = s.charCodeAt(j);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : 99;
+    if (d >= base) break;
     v = v * base + d;
   }
   if (j === start) return [0, i]; // cannot happen: the caller saw a digit

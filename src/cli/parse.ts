@@ -250,6 +250,21 @@ function tableOf(g: Getopt): number {
 
 const OPTION_OFFSET = 256;
 
+/** merge_options(), memoised: a -R file of a million lines merges the same few tables over and over. */
+const mergedCache = new Map<LongOption[], Map<ProtoHandler, Map<number, LongOption[]>>>();
+function mergedOptions(base: LongOption[], handler: ProtoHandler, offset: number): LongOption[] {
+  let byHandler = mergedCache.get(base);
+  if (!byHandler) mergedCache.set(base, (byHandler = new Map()));
+  let byOffset = byHandler.get(handler);
+  if (!byOffset) byHandler.set(handler, (byOffset = new Map()));
+  let merged = byOffset.get(offset);
+  if (!merged) {
+    merged = [...base, ...handler.opts.map((o) => ({ ...o, val: o.val + offset }))];
+    byOffset.set(offset, merged);
+  }
+  return merged;
+}
+
 export function parseArgs(argv: string[], popts: ParseOptions = {}): ParsedCommand {
   const p = new Parser(popts.labelmapPath, popts.session);
   try {
@@ -367,7 +382,7 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
         // merge_options(): the extension's options join the table with val + offset
         globalOffset += OPTION_OFFSET;
         handlerOffset = globalOffset;
-        longopts = [...longopts, ...handler.opts.map((o) => ({ ...o, val: o.val + handlerOffset }))];
+        longopts = mergedOptions(longopts, handler, handlerOffset);
         g.longopts = longopts;
         tmpl.orig.protonum = u8(protonum);
         break;

@@ -801,6 +801,8 @@ export function protoNameByNumber(n: number, protocolsFile: string = DEFAULT_PRO
 }
 
 function asciiLower(s: string): string {
+  // fast path: most names are lowercase already (tcp, udp, ...)
+  if (!/[A-Z]/.test(s)) return s;
   return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
 }
 
@@ -823,7 +825,7 @@ export function findProto(
   protocolsFile: string = DEFAULT_PROTOCOLS,
 ): { handler: ProtoHandler; protonum: number } | undefined {
   const lname = asciiLower(name);
-  for (const h of PROTO_LIST) if (asciiLower(h.name) === lname) return { handler: h, protonum: h.protonum };
+  for (const h of PROTO_LIST) if (h.name === lname) return { handler: h, protonum: h.protonum }; // names are lowercase
 
   const pent = getProtoByName(name, protocolsFile);
   if (pent) return { handler: PROTO_UNKNOWN, protonum: pent.proto };

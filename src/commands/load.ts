@@ -32,6 +32,11 @@ const CREATE_BATCH = 128;
 
 /** add_param_to_argv(): spaces, tabs and newlines separate; "..." quotes, with \ escapes inside quotes. */
 export function tokenizeLine(line: string, progname: string): string[] {
+  // the common line has no quotes and no long words: plain splitting gives the same words
+  if (line.indexOf('"') < 0 && line.length < PARAM_MAX) {
+    const words = line.split(/[ \t\n]+/).filter((w) => w !== '');
+    if (words.length + 2 < MAX_ARGC) return [progname, ...words];
+  }
   const argv = [progname];
   let quoteOpen = false;
   let escaped = false;

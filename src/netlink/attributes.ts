@@ -77,16 +77,11 @@ export const nest = (type: number, ...children: (AttrNode | undefined | false)[]
 });
 export const bytes = (type: number, data: Uint8Array): AttrNode => ({ type, data });
 export const u8 = (type: number, v: number): AttrNode => ({ type, data: Uint8Array.of(v & 0xff) });
-export const u16be = (type: number, v: number): AttrNode => {
-  const b = Buffer.alloc(2);
-  b.writeUInt16BE(v & 0xffff);
-  return { type, data: b };
-};
-export const u32be = (type: number, v: number): AttrNode => {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(v >>> 0);
-  return { type, data: b };
-};
+export const u16be = (type: number, v: number): AttrNode => ({ type, data: Uint8Array.of((v >>> 8) & 0xff, v & 0xff) });
+export const u32be = (type: number, v: number): AttrNode => ({
+  type,
+  data: Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff),
+});
 export const u64be = (type: number, v: bigint): AttrNode => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt.asUintN(64, v));

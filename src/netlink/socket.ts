@@ -265,7 +265,8 @@ export class NfnlSocket {
         };
         this.pending.set(seq, { seq, onMessage: handlers?.[i], dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
       });
-      this.raw.send(msgs, {}, (err?: unknown) => {
+      // one datagram, one buffer: cheaper for the addon than an iovec per message
+      this.raw.send(msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
         if (err) {
           for (const s of seqs) this.pending.delete(s);
           reject(toNetlinkError(err, 'sendmsg'));
