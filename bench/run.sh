@@ -229,8 +229,9 @@ measure_case() {
       ((fresh)) && load_table "$size" force
       if [[ $tool == node0 ]]; then run_one node0 null; else run_one "$tool" "$mode" "${argv[@]}"; fi
       if ((RC != 0)); then
-        FAILS=$((FAILS + 1))
-        printf '\nFAIL %s size=%s %s exited %s: %s\n' "$name" "$size" "$tool" "$RC" "$(head -c 300 "$EF" | tr '\n' ' ')"
+        # the reference failing is a finding, not a harness failure (1.4.7's -U of a large table hits ENOBUFS)
+        [[ $tool == ours || $tool == node0 ]] && FAILS=$((FAILS + 1))
+        printf '\n%s %s size=%s %s exited %s: %s\n' "$([[ $tool == ref ]] && echo REF-FAIL || echo FAIL)" "$name" "$size" "$tool" "$RC" "$(head -c 300 "$EF" | tr '\n' ' ')"
       fi
       if ((r > WARMUP)); then
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$name" "$tool" "$((r - WARMUP))" \

@@ -68,12 +68,18 @@ export function strtoul(s: string, base = 0): [bigint, number] {
   return [r.negative ? BigInt.asUintN(64, -r.magnitude) : r.magnitude, r.end];
 }
 
+/** A plain decimal of at most 9 digits: the common case, parsed without BigInt. */
+const SMALL_DECIMAL = /^[1-9][0-9]{0,8}$|^0$/;
+
 /** atoi(s) = (int) strtol(s, NULL, 10) */
-export const atoi = (s: string): number => Number(BigInt.asIntN(32, strtol(s, 10)[0]));
+export const atoi = (s: string): number => (SMALL_DECIMAL.test(s) ? Number(s) : Number(BigInt.asIntN(32, strtol(s, 10)[0])));
 /** atol(s) = strtol(s, NULL, 10) */
 export const atol = (s: string): bigint => strtol(s, 10)[0];
+/** (uint32_t) atol(s), as conntrack stores -t */
+export const atolU32 = (s: string): number => (SMALL_DECIMAL.test(s) ? Number(s) : Number(BigInt.asUintN(32, strtol(s, 10)[0])));
 /** (uint32_t) strtoul(s, NULL, 0) */
-export const strtoulU32 = (s: string, base = 0): number => Number(BigInt.asUintN(32, strtoul(s, base)[0]));
+export const strtoulU32 = (s: string, base = 0): number =>
+  base !== 16 && SMALL_DECIMAL.test(s) ? Number(s) : Number(BigInt.asUintN(32, strtoul(s, base)[0]));
 /** (uint16_t) truncation of a C int or long */
 export const u16 = (v: number | bigint): number => Number(BigInt.asUintN(16, BigInt(v)));
 export const u8 = (v: number | bigint): number => Number(BigInt.asUintN(8, BigInt(v)));

@@ -3,7 +3,7 @@
 
 import { IPS } from '../ctnetlink/constants.js';
 import { LabelMap, loadLabelMap } from '../format/labelmap.js';
-import { atol, strtoulU32, u16, u8 } from './cnum.js';
+import { atol, atolU32, strtoulU32, u16, u8 } from './cnum.js';
 import {
   bit2cmd,
   CMD,
@@ -389,7 +389,7 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
       }
       case 't':
         options |= OPT.TIMEOUT;
-        tmpl.timeout = Number(BigInt.asUintN(32, atol(g.optarg!)));
+        tmpl.timeout = atolU32(g.optarg!);
         break;
       case 'u': {
         options |= OPT.STATUS;

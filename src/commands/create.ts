@@ -25,17 +25,24 @@ export function icmpReplyType(type: number, l3: number | undefined): number {
 }
 
 function spec(t: TupleTemplate, l3: number): TupleSpec {
-  return { l3, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, zone: t.zone };
+  return { l3, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, zone: t.zone, icmpType: undefined, icmpCode: undefined, icmpId: undefined };
 }
 
-/** __autocomplete(): a tuple as the inverse of the other one (addresses and ports swapped). */
-function inverse(other: TupleSpec): TupleSpec {
-  const t: TupleSpec = { l3: other.l3, protonum: other.protonum, src: other.dst, dst: other.src };
-  if (other.protonum !== undefined && PORTED.has(other.protonum)) {
-    t.srcPort = other.dstPort;
-    t.dstPort = other.srcPort;
-  }
-  return t;
+/** __autocomplete(): `into` becomes the inverse of the other tuple (addresses and ports swapped). */
+function inverse(other: TupleSpec, zone: number | undefined): TupleSpec {
+  const ported = other.protonum !== undefined && PORTED.has(other.protonum);
+  return {
+    l3: other.l3,
+    protonum: other.protonum,
+    src: other.dst,
+    dst: other.src,
+    srcPort: ported ? other.dstPort : undefined,
+    dstPort: ported ? other.srcPort : undefined,
+    zone,
+    icmpType: undefined,
+    icmpCode: undefined,
+    icmpId: undefined,
+  };
 }
 
 /** The entry a -I / -A line describes (nfct_setobjopt SETUP_REPLY / SETUP_ORIGINAL, then the template). */
@@ -43,36 +50,38 @@ export function entryFromTemplate(cmd: ParsedCommand): EntrySpec {
   const { tmpl, options } = cmd;
   let orig = spec(tmpl.orig, tmpl.orig.l3 ?? 0);
   let reply = spec(tmpl.reply, tmpl.reply.l3 ?? 0);
-  const icmp = tmpl.orig.protonum === IPPROTO.ICMP || tmpl.orig.protonum === IPPROTO.ICMPV6;
-  if (options & OPT_ORIG && !(options & OPT_REPL)) reply = { ...inverse(orig), zone: tmpl.reply.zone };
-  else if (!(options & OPT_ORIG) && options & OPT_REPL) orig = { ...inverse(reply), zone: tmpl.orig.zone };
-  if (icmp || tmpl.orig.icmpType !== undefined || tmpl.orig.icmpCode !== undefined || tmpl.orig.icmpId !== undefined) {
+  if (options & OPT_ORIG && !(options & OPT_REPL)) reply = inverse(orig, tmpl.reply.zone);
+  else if (!(options & OPT_ORIG) && options & OPT_REPL) orig = inverse(reply, tmpl.orig.zone);
+  const t = tmpl.orig;
+  if (t.protonum === IPPROTO.ICMP || t.protonum === IPPROTO.ICMPV6 || t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined) {
     // the ICMP setters fill both tuples: the same code and id, the reply type for the reply
-    orig = { ...orig, icmpType: tmpl.orig.icmpType, icmpCode: tmpl.orig.icmpCode, icmpId: tmpl.orig.icmpId };
-    reply = {
-      ...reply,
-      icmpType: tmpl.orig.icmpType !== undefined ? icmpReplyType(tmpl.orig.icmpType, tmpl.orig.l3) : undefined,
-      icmpCode: tmpl.orig.icmpCode,
-      icmpId: tmpl.orig.icmpId,
-    };
+    orig.icmpType = t.icmpType;
+    orig.icmpCode = t.icmpCode;
+    orig.icmpId = t.icmpId;
+    reply.icmpType = t.icmpType !== undefined ? icmpReplyType(t.icmpType, t.l3) : undefined;
+    reply.icmpCode = t.icmpCode;
+    reply.icmpId = t.icmpId;
   }
-  const e: EntrySpec = { orig, reply };
-  if (tmpl.status !== undefined) e.status = tmpl.status;
-  if (tmpl.timeout !== undefined) e.timeout = tmpl.timeout;
-  if (options & OPT.MARK && tmpl.mark) e.mark = tmpl.mark.value;
-  if (tmpl.secmark !== undefined) e.secmark = tmpl.secmark;
-  if (tmpl.tcpState !== undefined) e.tcpState = tmpl.tcpState;
-  if (tmpl.tcpFlags !== undefined) e.tcpFlags = tmpl.tcpFlags;
-  if (tmpl.sctpState !== undefined) e.sctpState = tmpl.sctpState;
-  if (tmpl.sctpVtagOrig !== undefined) e.sctpVtagOrig = tmpl.sctpVtagOrig;
-  if (tmpl.sctpVtagReply !== undefined) e.sctpVtagReply = tmpl.sctpVtagReply;
-  if (tmpl.dccpState !== undefined) e.dccpState = tmpl.dccpState;
-  if (tmpl.dccpRole !== undefined) e.dccpRole = tmpl.dccpRole;
-  if (tmpl.snat) e.snat = tmpl.snat;
-  if (tmpl.dnat) e.dnat = tmpl.dnat;
-  if (tmpl.zone !== undefined) e.zone = tmpl.zone;
-  if (options & OPT.ADD_LABEL && tmpl.labelModify) e.labels = labelBitmap(tmpl.labelModify);
-  return e;
+  return {
+    orig,
+    reply,
+    status: tmpl.status,
+    timeout: tmpl.timeout,
+    mark: options & OPT.MARK && tmpl.mark ? tmpl.mark.value : undefined,
+    secmark: tmpl.secmark,
+    tcpState: tmpl.tcpState,
+    tcpFlags: tmpl.tcpFlags,
+    sctpState: tmpl.sctpState,
+    sctpVtagOrig: tmpl.sctpVtagOrig,
+    sctpVtagReply: tmpl.sctpVtagReply,
+    dccpState: tmpl.dccpState,
+    dccpRole: tmpl.dccpRole,
+    snat: tmpl.snat,
+    dnat: tmpl.dnat,
+    zone: tmpl.zone,
+    labels: options & OPT.ADD_LABEL && tmpl.labelModify ? labelBitmap(tmpl.labelModify) : undefined,
+    labelsMask: undefined,
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { err2str } from '../cli/errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { deleteFromMessage } from '../ctnetlink/requests.js';
-import { compileFilter } from '../filter/userspace.js';
+import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { MemorySink } from '../cli/output.js';
@@ -46,6 +46,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   const maxUnanswered = Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH))));
   const unanswered: Promise<void>[] = [];
   const skip = compileFilter(cmd);
+  const skipRaw = compileRawPrefilter(cmd);
   const decoder = new FlowDecoder();
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
   const lineOut = new MemorySink();
@@ -88,6 +89,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   const dumpError = await client
     .dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
       if (fatal !== undefined) return;
+      if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       const seq = sock.allocSeq();

@@ -5,7 +5,7 @@ import { CT_COMPARISON, OPT, TABLE } from '../cli/commands.js';
 import { parameterProblem } from '../cli/errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
-import { compileFilter } from '../filter/userspace.js';
+import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -31,9 +31,11 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
   }
   if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
   const skip = compileFilter(cmd);
+  const skipRaw = compileRawPrefilter(cmd);
   const opts: DumpOptions = { ...kernelDumpFilter(cmd), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
   const error = await ctx.client
     .dumpRaw(opts, (buf, off, len) => {
+      if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       print.flow(flow);

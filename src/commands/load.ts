@@ -13,13 +13,13 @@ import { err2str, otherProblem, parameterProblem } from '../cli/errors.js';
 import { ParsedCommand, parseArgs, ParseOptions, ParseSession } from '../cli/parse.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA, IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
-import { tupleAttr } from '../ctnetlink/encode.js';
-import { u16be } from '../netlink/attributes.js';
 import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { encodeRequest } from '../netlink/framing.js';
 import { NetlinkError } from '../netlink/socket.js';
-import { createRequest, entryFromTemplate } from './create.js';
+import { entryFromTemplate } from './create.js';
+import { writeTuple } from '../ctnetlink/encode.js';
+import { writeEntry } from '../ctnetlink/template.js';
+import { NlWriter } from '../netlink/writer.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
 import { update } from './update.js';
@@ -118,31 +118,43 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   }
   const progname = popts.argv0 ? popts.argv0() : 'conntrack';
   const session = new ParseSession();
-  const cmds: ParsedCommand[] = [];
+  // -I / -A lines are encoded as soon as they are parsed, into one arena: a long file then keeps a few bytes
+  // per line alive instead of a parsed command
+  const arena = new NlWriter(1 << 20);
+  const lines: Line[] = [];
   for (let line of readLines(text)) {
     line = line.replace(/^[ \t]+/, '');
     if (line[0] === '\n' || line[0] === '#' || line.length === 0) continue;
     const cmd = parseArgs(tokenizeLine(line, progname), { ...popts, session });
     if (cmd.notes) ctx.err(cmd.notes);
-    cmds.push(cmd);
+    if (cmd.command === CMD.CT_CREATE || cmd.command === CMD.CT_ADD) {
+      const e = entryFromTemplate(cmd);
+      const a0 = arena.pos;
+      writeEntry(arena, e);
+      const u0 = arena.pos;
+      if (e.orig) writeTuple(arena, CTA.TUPLE_ORIG, e.orig);
+      if (e.zone !== undefined) arena.u16be(CTA.ZONE, e.zone);
+      lines.push({ command: cmd.command, family: cmd.family, attrs: [a0, u0], undo: [u0, arena.pos] });
+    } else lines.push({ command: cmd.command, family: cmd.family, cmd });
   }
-  for (const cmd of cmds) {
-    if (!(cmd.command & (CMD.CT_CREATE | CMD.CT_ADD | CMD.CT_UPDATE | CMD.CT_DELETE | CMD.CT_FLUSH))) {
-      const text = UNSUPPORTED.find(([c]) => c === cmd.command)?.[1] ?? 'unknown';
+  for (const l of lines) {
+    if (!(l.command & (CMD.CT_CREATE | CMD.CT_ADD | CMD.CT_UPDATE | CMD.CT_DELETE | CMD.CT_FLUSH))) {
+      const text = UNSUPPORTED.find(([c]) => c === l.command)?.[1] ?? 'unknown';
       throw parameterProblem(`Cannot use command \`${text}' with --load-file`);
     }
   }
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
-  for (let i = 0; i < cmds.length; ) {
-    const cmd = cmds[i];
-    if (cmd.command === CMD.CT_CREATE || cmd.command === CMD.CT_ADD) {
+  for (let i = 0; i < lines.length; ) {
+    const l = lines[i];
+    if (!l.cmd) {
       let j = i;
-      while (j < cmds.length && j - i < CREATE_BATCH && (cmds[j].command === CMD.CT_CREATE || cmds[j].command === CMD.CT_ADD)) j++;
-      await createBatch(client, cmds.slice(i, j));
+      while (j < lines.length && j - i < CREATE_BATCH && !lines[j].cmd) j++;
+      await createBatch(client, arena.buf, lines.slice(i, j));
       i = j;
       continue;
     }
+    const cmd = l.cmd;
     const r = cmd.command === CMD.CT_DELETE ? await deleteConntrack(cmd, ctx) : cmd.command === CMD.CT_UPDATE ? await update(cmd, ctx) : await flush(cmd, ctx);
     if (r.error !== undefined) {
       if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, cmd.command, strerror)}`);
@@ -152,26 +164,41 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   }
 }
 
-function encoded(cmd: ParsedCommand, seq: number, excl: boolean, ack: boolean): Buffer {
-  const req = createRequest(cmd, excl);
-  req.flags = (req.flags & ~NLM_F.ACK) | (ack ? NLM_F.ACK : 0);
-  return encodeRequest(req, seq);
+/** A parsed line: -I / -A as byte ranges of the arena (the entry, and what deletes it again), others parsed. */
+interface Line {
+  command: number;
+  family: number;
+  cmd?: ParsedCommand;
+  attrs?: [number, number];
+  undo?: [number, number];
 }
 
-async function createBatch(client: ConntrackClient, cmds: ParsedCommand[]): Promise<void> {
+/** Appends a -I / -A line's IPCTNL_MSG_CT_NEW, its attributes copied from the arena. */
+function writeCreate(w: NlWriter, arena: Buffer, l: Line, seq: number, excl: boolean, ack: boolean): void {
+  const flags = NLM_F.CREATE | (excl ? NLM_F.EXCL : 0) | (ack ? NLM_F.ACK : 0);
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, flags, l.family, seq);
+  w.raw(arena.subarray(l.attrs![0], l.attrs![1]));
+  w.endMessage(start);
+}
+
+const batchWriter = new NlWriter();
+
+async function createBatch(client: ConntrackClient, arena: Buffer, lines: Line[]): Promise<void> {
   const sock = client.modifier();
-  const seqs = cmds.map(() => sock.allocSeq());
-  const msgs = cmds.map((c, k) => encoded(c, seqs[k], true, k === cmds.length - 1));
-  const results = await sock.sendBatch(msgs, seqs);
+  const seqs = lines.map(() => sock.allocSeq());
+  const w = batchWriter;
+  lines.forEach((l, k) => writeCreate(w, arena, l, seqs[k], true, k === lines.length - 1));
+  const results = await sock.sendBatch(w.take(), seqs);
   let failAt = -1;
   let failErrno = 0;
-  for (let k = 0; k < cmds.length && failAt < 0; k++) {
+  for (let k = 0; k < lines.length && failAt < 0; k++) {
     const errno = results[k];
     if (errno === 0) continue;
-    if (errno === ERRNO.EEXIST && cmds[k].command === CMD.CT_ADD) {
+    if (errno === ERRNO.EEXIST && lines[k].command === CMD.CT_ADD) {
       // -A on an existing entry: update it now, in order
       const seq = sock.allocSeq();
-      const r = await sock.sendBatch([encoded(cmds[k], seq, false, true)], [seq]);
+      writeCreate(w, arena, lines[k], seq, false, true);
+      const r = await sock.sendBatch(w.take(), [seq]);
       if (r[0] === 0) continue;
       failErrno = r[0];
     } else failErrno = errno;
@@ -179,20 +206,26 @@ async function createBatch(client: ConntrackClient, cmds: ParsedCommand[]): Prom
   }
   if (failAt < 0) return;
   // undo what the lines after the failing one created
-  const undo: Buffer[] = [];
   const undoSeqs: number[] = [];
-  for (let k = failAt + 1; k < cmds.length; k++) {
+  for (let k = failAt + 1; k < lines.length; k++) {
     if (results[k] !== 0) continue;
-    const e = entryFromTemplate(cmds[k]);
-    if (!e.orig) continue;
     const seq = sock.allocSeq();
-    const attrs = [tupleAttr(CTA.TUPLE_ORIG, e.orig), ...(e.zone !== undefined ? [u16be(CTA.ZONE, e.zone)] : [])];
-    undo.push(encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: 0, family: cmds[k].family, attrs }, seq));
+    const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, lines[k].family, seq);
+    w.raw(arena.subarray(lines[k].undo![0], lines[k].undo![1]));
+    w.endMessage(start);
     undoSeqs.push(seq);
   }
-  if (undo.length) {
-    undo[undo.length - 1].writeUInt16LE(undo[undo.length - 1].readUInt16LE(6) | NLM_F.ACK, 6);
+  if (undoSeqs.length) {
+    const undo = w.take();
+    // the last delete asks for the ACK that says they are all done
+    let off = 0;
+    let last = 0;
+    while (off < undo.length) {
+      last = off;
+      off += undo.readUInt32LE(off);
+    }
+    undo.writeUInt16LE(undo.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
     await sock.sendBatch(undo, undoSeqs);
   }
-  throw otherProblem(`Operation failed: ${err2str(failErrno, cmds[failAt].command, strerror)}`);
+  throw otherProblem(`Operation failed: ${err2str(failErrno, lines[failAt].command, strerror)}`);
 }

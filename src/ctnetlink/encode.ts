@@ -1,7 +1,7 @@
 // Encoding what conntrack sends: tuples from the command-line template (libnetfilter_conntrack's
 // nfct_build_tuple_raw) and the kernel-side dump filter (CTA_FILTER).
 
-import { AttrNode, bytes, nest, u16be, u32be, u8 } from '../netlink/attributes.js';
+import { AttrNode, AttrSink, bytes, nest, TreeBuilder, u16be, u32be, u8 } from '../netlink/attributes.js';
 import { CTA, CTA_FILTER, CTA_FILTER_FLAG, CTA_IP, CTA_PROTO, CTA_TUPLE, IPPROTO } from './constants.js';
 
 /** A tuple as the encoder needs it: addresses as network-order bytes. */
@@ -23,15 +23,20 @@ export interface TupleSpec {
  * nfct_build_tuple_raw(): CTA_TUPLE_IP with both addresses (zero when unset) and CTA_TUPLE_PROTO with the
  * protocol and its ports or ICMP fields; then CTA_TUPLE_ZONE when a directional zone is set.
  */
-export function tupleAttr(type: number, t: TupleSpec): AttrNode {
-  const len = t.l3 === 10 ? 16 : 4;
-  const zero = new Uint8Array(len);
-  const ip =
-    t.l3 === 10
-      ? nest(CTA_TUPLE.IP, bytes(CTA_IP.V6_SRC, t.src ?? zero), bytes(CTA_IP.V6_DST, t.dst ?? zero))
-      : nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, t.src ?? zero), bytes(CTA_IP.V4_DST, t.dst ?? zero));
+export function writeTuple(w: AttrSink, type: number, t: TupleSpec): void {
+  const tuple = w.beginNest(type);
+  const ip = w.beginNest(CTA_TUPLE.IP);
+  if (t.l3 === 10) {
+    w.bytes(CTA_IP.V6_SRC, t.src ?? ZERO16);
+    w.bytes(CTA_IP.V6_DST, t.dst ?? ZERO16);
+  } else {
+    w.bytes(CTA_IP.V4_SRC, t.src ?? ZERO4);
+    w.bytes(CTA_IP.V4_DST, t.dst ?? ZERO4);
+  }
+  w.endNest(ip);
+  const proto = w.beginNest(CTA_TUPLE.PROTO);
   const p = t.protonum ?? 0;
-  const proto: AttrNode[] = [u8(CTA_PROTO.NUM, p)];
+  w.u8(CTA_PROTO.NUM, p);
   switch (p) {
     case IPPROTO.UDP:
     case IPPROTO.TCP:
@@ -39,16 +44,33 @@ export function tupleAttr(type: number, t: TupleSpec): AttrNode {
     case IPPROTO.DCCP:
     case IPPROTO.GRE:
     case IPPROTO.UDPLITE:
-      proto.push(u16be(CTA_PROTO.SRC_PORT, t.srcPort ?? 0), u16be(CTA_PROTO.DST_PORT, t.dstPort ?? 0));
+      w.u16be(CTA_PROTO.SRC_PORT, t.srcPort ?? 0);
+      w.u16be(CTA_PROTO.DST_PORT, t.dstPort ?? 0);
       break;
     case IPPROTO.ICMP:
-      proto.push(u8(CTA_PROTO.ICMP_CODE, t.icmpCode ?? 0), u8(CTA_PROTO.ICMP_TYPE, t.icmpType ?? 0), u16be(CTA_PROTO.ICMP_ID, t.icmpId ?? 0));
+      w.u8(CTA_PROTO.ICMP_CODE, t.icmpCode ?? 0);
+      w.u8(CTA_PROTO.ICMP_TYPE, t.icmpType ?? 0);
+      w.u16be(CTA_PROTO.ICMP_ID, t.icmpId ?? 0);
       break;
     case IPPROTO.ICMPV6:
-      proto.push(u8(CTA_PROTO.ICMPV6_CODE, t.icmpCode ?? 0), u8(CTA_PROTO.ICMPV6_TYPE, t.icmpType ?? 0), u16be(CTA_PROTO.ICMPV6_ID, t.icmpId ?? 0));
+      w.u8(CTA_PROTO.ICMPV6_CODE, t.icmpCode ?? 0);
+      w.u8(CTA_PROTO.ICMPV6_TYPE, t.icmpType ?? 0);
+      w.u16be(CTA_PROTO.ICMPV6_ID, t.icmpId ?? 0);
       break;
   }
-  return nest(type, ip, nest(CTA_TUPLE.PROTO, ...proto), t.zone !== undefined && u16be(CTA_TUPLE.ZONE, t.zone));
+  w.endNest(proto);
+  if (t.zone !== undefined) w.u16be(CTA_TUPLE.ZONE, t.zone);
+  w.endNest(tuple);
+}
+
+const ZERO4 = new Uint8Array(4);
+const ZERO16 = new Uint8Array(16);
+
+/** writeTuple() as an attribute tree. */
+export function tupleAttr(type: number, t: TupleSpec): AttrNode {
+  const b = new TreeBuilder();
+  writeTuple(b, type, t);
+  return b.nodes[0];
 }
 
 /** The part of a filter the kernel can apply to the original tuple (CTA_FILTER, kernel >= 5.8). */

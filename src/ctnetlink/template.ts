@@ -1,9 +1,9 @@
 // The conntrack object a create or update sends, built as libnetfilter_conntrack's nfct_nlmsg_build() builds
 // it from the attributes that are set.
 
-import { AttrNode, bytes, nest, u16be, u32be, u8 } from '../netlink/attributes.js';
+import { AttrNode, AttrSink, TreeBuilder } from '../netlink/attributes.js';
 import { CTA, CTA_NAT, CTA_PROTOINFO, CTA_PROTOINFO_DCCP, CTA_PROTOINFO_SCTP, CTA_PROTOINFO_TCP, CTA_PROTONAT, IPPROTO, IPS } from './constants.js';
-import { tupleAttr, TupleSpec } from './encode.js';
+import { TupleSpec, writeTuple } from './encode.js';
 
 export interface NatSpec {
   addr?: Uint8Array;
@@ -34,76 +34,72 @@ export interface EntrySpec {
   labelsMask?: Uint8Array;
 }
 
-function natAttr(type: number, n: NatSpec, l3: number, protonum: number | undefined): AttrNode {
-  const parts: AttrNode[] = [];
-  if (n.addr) parts.push(bytes(l3 === 10 ? CTA_NAT.V6_MINIP : CTA_NAT.V4_MINIP, n.addr));
+function writeNat(w: AttrSink, type: number, n: NatSpec, l3: number, protonum: number | undefined): void {
+  const nat = w.beginNest(type);
+  if (n.addr) w.bytes(l3 === 10 ? CTA_NAT.V6_MINIP : CTA_NAT.V4_MINIP, n.addr);
   // nfct_build_protonat(): ports only for TCP and UDP, an empty CTA_NAT_PROTO otherwise
   if (n.port !== undefined) {
-    parts.push(
-      protonum === IPPROTO.TCP || protonum === IPPROTO.UDP
-        ? nest(CTA_NAT.PROTO, u16be(CTA_PROTONAT.PORT_MIN, n.port), u16be(CTA_PROTONAT.PORT_MAX, n.port))
-        : nest(CTA_NAT.PROTO),
-    );
+    const proto = w.beginNest(CTA_NAT.PROTO);
+    if (protonum === IPPROTO.TCP || protonum === IPPROTO.UDP) {
+      w.u16be(CTA_PROTONAT.PORT_MIN, n.port);
+      w.u16be(CTA_PROTONAT.PORT_MAX, n.port);
+    }
+    w.endNest(proto);
   }
-  return nest(type, ...parts);
+  w.endNest(nat);
 }
 
-/** The attributes, in nfct_nlmsg_build()'s order. */
-export function entryAttrs(e: EntrySpec): AttrNode[] {
-  const out: AttrNode[] = [];
-  if (e.orig) out.push(tupleAttr(CTA.TUPLE_ORIG, e.orig));
-  if (e.reply) out.push(tupleAttr(CTA.TUPLE_REPLY, e.reply));
-  if (e.status !== undefined) out.push(u32be(CTA.STATUS, (e.status | IPS.CONFIRMED) >>> 0));
-  if (e.timeout !== undefined) out.push(u32be(CTA.TIMEOUT, e.timeout));
-  if (e.mark !== undefined) out.push(u32be(CTA.MARK, e.mark));
-  if (e.secmark !== undefined) out.push(u32be(CTA.SECMARK, e.secmark));
+/** The attributes, in nfct_nlmsg_build()'s order, written into an AttrSink. */
+export function writeEntry(w: AttrSink, e: EntrySpec): void {
+  if (e.orig) writeTuple(w, CTA.TUPLE_ORIG, e.orig);
+  if (e.reply) writeTuple(w, CTA.TUPLE_REPLY, e.reply);
+  if (e.status !== undefined) w.u32be(CTA.STATUS, (e.status | IPS.CONFIRMED) >>> 0);
+  if (e.timeout !== undefined) w.u32be(CTA.TIMEOUT, e.timeout);
+  if (e.mark !== undefined) w.u32be(CTA.MARK, e.mark);
+  if (e.secmark !== undefined) w.u32be(CTA.SECMARK, e.secmark);
   const p = e.orig?.protonum;
   if (p === IPPROTO.TCP && (e.tcpState !== undefined || e.tcpFlags !== undefined)) {
-    const flags = e.tcpFlags !== undefined ? Uint8Array.of(e.tcpFlags, e.tcpFlags) : undefined;
-    out.push(
-      nest(
-        CTA.PROTOINFO,
-        nest(
-          CTA_PROTOINFO.TCP,
-          e.tcpState !== undefined && u8(CTA_PROTOINFO_TCP.STATE, e.tcpState),
-          flags && bytes(CTA_PROTOINFO_TCP.FLAGS_ORIGINAL, flags),
-          flags && bytes(CTA_PROTOINFO_TCP.FLAGS_REPLY, flags),
-        ),
-      ),
-    );
+    const info = w.beginNest(CTA.PROTOINFO);
+    const tcp = w.beginNest(CTA_PROTOINFO.TCP);
+    if (e.tcpState !== undefined) w.u8(CTA_PROTOINFO_TCP.STATE, e.tcpState);
+    if (e.tcpFlags !== undefined) {
+      const flags = Uint8Array.of(e.tcpFlags, e.tcpFlags); // struct nf_ct_tcp_flags { flags, mask }
+      w.bytes(CTA_PROTOINFO_TCP.FLAGS_ORIGINAL, flags);
+      w.bytes(CTA_PROTOINFO_TCP.FLAGS_REPLY, flags);
+    }
+    w.endNest(tcp);
+    w.endNest(info);
   } else if (p === IPPROTO.SCTP && (e.sctpState !== undefined || e.sctpVtagOrig !== undefined || e.sctpVtagReply !== undefined)) {
-    out.push(
-      nest(
-        CTA.PROTOINFO,
-        nest(
-          CTA_PROTOINFO.SCTP,
-          e.sctpState !== undefined && u8(CTA_PROTOINFO_SCTP.STATE, e.sctpState),
-          e.sctpVtagOrig !== undefined && u32be(CTA_PROTOINFO_SCTP.VTAG_ORIGINAL, e.sctpVtagOrig),
-          e.sctpVtagReply !== undefined && u32be(CTA_PROTOINFO_SCTP.VTAG_REPLY, e.sctpVtagReply),
-        ),
-      ),
-    );
+    const info = w.beginNest(CTA.PROTOINFO);
+    const sctp = w.beginNest(CTA_PROTOINFO.SCTP);
+    if (e.sctpState !== undefined) w.u8(CTA_PROTOINFO_SCTP.STATE, e.sctpState);
+    if (e.sctpVtagOrig !== undefined) w.u32be(CTA_PROTOINFO_SCTP.VTAG_ORIGINAL, e.sctpVtagOrig);
+    if (e.sctpVtagReply !== undefined) w.u32be(CTA_PROTOINFO_SCTP.VTAG_REPLY, e.sctpVtagReply);
+    w.endNest(sctp);
+    w.endNest(info);
   } else if (p === IPPROTO.DCCP && (e.dccpState !== undefined || e.dccpRole !== undefined)) {
-    out.push(
-      nest(
-        CTA.PROTOINFO,
-        nest(
-          CTA_PROTOINFO.DCCP,
-          e.dccpState !== undefined && u8(CTA_PROTOINFO_DCCP.STATE, e.dccpState),
-          e.dccpRole !== undefined && u8(CTA_PROTOINFO_DCCP.ROLE, e.dccpRole),
-        ),
-      ),
-    );
+    const info = w.beginNest(CTA.PROTOINFO);
+    const dccp = w.beginNest(CTA_PROTOINFO.DCCP);
+    if (e.dccpState !== undefined) w.u8(CTA_PROTOINFO_DCCP.STATE, e.dccpState);
+    if (e.dccpRole !== undefined) w.u8(CTA_PROTOINFO_DCCP.ROLE, e.dccpRole);
+    w.endNest(dccp);
+    w.endNest(info);
   }
   const l3 = e.orig?.l3 ?? 2;
-  if (e.snat) out.push(natAttr(CTA.NAT_SRC, e.snat, l3, p));
-  if (e.dnat) out.push(natAttr(CTA.NAT_DST, e.dnat, l3, p));
-  if (e.zone !== undefined) out.push(u16be(CTA.ZONE, e.zone));
+  if (e.snat) writeNat(w, CTA.NAT_SRC, e.snat, l3, p);
+  if (e.dnat) writeNat(w, CTA.NAT_DST, e.dnat, l3, p);
+  if (e.zone !== undefined) w.u16be(CTA.ZONE, e.zone);
   if (e.labels) {
-    out.push(bytes(CTA.LABELS, e.labels));
-    if (e.labelsMask && e.labelsMask.length === e.labels.length) out.push(bytes(CTA.LABELS_MASK, e.labelsMask));
+    w.bytes(CTA.LABELS, e.labels);
+    if (e.labelsMask && e.labelsMask.length === e.labels.length) w.bytes(CTA.LABELS_MASK, e.labelsMask);
   }
-  return out;
+}
+
+/** writeEntry() as attribute trees. */
+export function entryAttrs(e: EntrySpec): AttrNode[] {
+  const b = new TreeBuilder();
+  writeEntry(b, e);
+  return b.nodes;
 }
 
 /** nfct_bitmask with bits set: (max/32 + 1) 32-bit words, host (little-endian) order. */

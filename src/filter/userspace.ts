@@ -239,3 +239,61 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     return false;
   };
 }
+
+const PORT_PROTOCOLS = new Set<number>([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.DCCP, IPPROTO.SCTP]);
+
+/**
+ * A cheap first look at the raw message, before it is decoded: when the template names the protocol (and
+ * ports), conntrack's comparison requires the entry's original tuple to have exactly those, so an entry whose
+ * bytes say otherwise can be skipped without decoding it. Returns true to skip; undefined when there is
+ * nothing to look at. Only ever skips what the full filter would skip.
+ */
+export function compileRawPrefilter(input: FilterInput): ((buf: Buffer, off: number, len: number) => boolean) | undefined {
+  if (!(input.options & CT_COMPARISON)) return undefined;
+  const t = input.tmpl.orig;
+  if (t.protonum === undefined) return undefined;
+  const protonum = t.protonum;
+  const ported = PORT_PROTOCOLS.has(protonum);
+  const sport = ported ? t.srcPort : undefined;
+  const dport = ported ? t.dstPort : undefined;
+  return (buf, off, len) => {
+    const end = off + len;
+    let a = off + 20; // nlmsghdr + nfgenmsg
+    while (a + 4 <= end) {
+      const alen = buf[a] | (buf[a + 1] << 8);
+      if (alen < 4 || a + alen > end) return false; // malformed: let the decoder say so
+      if (((buf[a + 2] | (buf[a + 3] << 8)) & 0x3fff) === 1 /* CTA_TUPLE_ORIG */) {
+        const tEnd = a + alen;
+        let b = a + 4;
+        while (b + 4 <= tEnd) {
+          const blen = buf[b] | (buf[b + 1] << 8);
+          if (blen < 4 || b + blen > tEnd) return false;
+          if (((buf[b + 2] | (buf[b + 3] << 8)) & 0x3fff) === 2 /* CTA_TUPLE_PROTO */) {
+            const pEnd = b + blen;
+            let c = b + 4;
+            let num = -1;
+            let sp = -1;
+            let dp = -1;
+            while (c + 4 <= pEnd) {
+              const clen = buf[c] | (buf[c + 1] << 8);
+              if (clen < 4 || c + clen > pEnd) return false;
+              const ctype = (buf[c + 2] | (buf[c + 3] << 8)) & 0x3fff;
+              if (ctype === 1 && clen >= 5) num = buf[c + 4];
+              else if (ctype === 2 && clen >= 6) sp = (buf[c + 4] << 8) | buf[c + 5];
+              else if (ctype === 3 && clen >= 6) dp = (buf[c + 4] << 8) | buf[c + 5];
+              c += (clen + 3) & ~3;
+            }
+            if (num !== protonum) return true;
+            if (sport !== undefined && sp !== sport) return true;
+            if (dport !== undefined && dp !== dport) return true;
+            return false;
+          }
+          b += (blen + 3) & ~3;
+        }
+        return true; // no protocol in the original tuple: the comparison fails
+      }
+      a += (alen + 3) & ~3;
+    }
+    return true; // no original tuple
+  };
+}

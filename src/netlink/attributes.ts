@@ -136,3 +136,43 @@ export function decodeTree(buf: Buffer, start = 0, end = buf.length, nestedTypes
   });
   return out;
 }
+
+/** Where attributes are written: a tree (TreeBuilder) or straight into message bytes (NlWriter). */
+export interface AttrSink {
+  beginNest(type: number): number;
+  endNest(start: number): void;
+  u8(type: number, v: number): void;
+  u16be(type: number, v: number): void;
+  u32be(type: number, v: number): void;
+  bytes(type: number, data: Uint8Array): void;
+}
+
+/** An AttrSink that builds AttrNode trees (for request builders and tests). */
+export class TreeBuilder implements AttrSink {
+  readonly nodes: AttrNode[] = [];
+  private stack: AttrNode[][] = [this.nodes];
+  private get top(): AttrNode[] {
+    return this.stack[this.stack.length - 1];
+  }
+  beginNest(type: number): number {
+    const node = { type, nested: [] as AttrNode[] };
+    this.top.push(node);
+    this.stack.push(node.nested);
+    return this.stack.length;
+  }
+  endNest(): void {
+    this.stack.pop();
+  }
+  u8(type: number, v: number): void {
+    this.top.push(u8(type, v));
+  }
+  u16be(type: number, v: number): void {
+    this.top.push(u16be(type, v));
+  }
+  u32be(type: number, v: number): void {
+    this.top.push(u32be(type, v));
+  }
+  bytes(type: number, data: Uint8Array): void {
+    this.top.push(bytes(type, data));
+  }
+}

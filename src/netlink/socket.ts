@@ -244,9 +244,9 @@ export class NfnlSocket {
    * should carry NLM_F_ACK: the kernel answers the others only when they fail and handles a datagram's
    * messages in order, so the last one's ACK or error means every one of them has been handled.
    */
-  sendBatch(msgs: Buffer[], seqs: number[], handlers?: Array<MessageHandler | undefined>): Promise<number[]> {
+  sendBatch(msgs: Buffer[] | Buffer, seqs: number[], handlers?: Array<MessageHandler | undefined>): Promise<number[]> {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
-    const results = new Array<number>(msgs.length).fill(0);
+    const results = new Array<number>(seqs.length).fill(0);
     const last = seqs.length - 1;
     return new Promise<number[]>((resolve, reject) => {
       const done = (): void => {
@@ -266,7 +266,7 @@ export class NfnlSocket {
         this.pending.set(seq, { seq, onMessage: handlers?.[i], dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
       });
       // one datagram, one buffer: cheaper for the addon than an iovec per message
-      this.raw.send(msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
+      this.raw.send(Buffer.isBuffer(msgs) ? msgs : msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
         if (err) {
           for (const s of seqs) this.pending.delete(s);
           reject(toNetlinkError(err, 'sendmsg'));
