@@ -18,6 +18,7 @@ import { flush, getConntrackEntry } from '../commands/get.js';
 import { create } from '../commands/create.js';
 import { update } from '../commands/update.js';
 import { loadFile } from '../commands/load.js';
+import { events, EventProcess } from '../commands/events.js';
 import { findProto, protoNameByNumber } from './protocols.js';
 
 export interface MainIo {
@@ -32,9 +33,19 @@ export interface MainIo {
   labelmapPath?: string;
   /** argv[0] as conntrack would print it, resolved only when needed (usage, some messages) */
   argv0?: () => string;
+  /** SIGINT / SIGTERM, for -E */
+  process?: EventProcess;
 }
 
 const SIGPIPE_EXIT = 128 + 13;
+
+/** The process's SIGINT and SIGTERM. */
+const processSignals: EventProcess = {
+  onStop(handler) {
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  },
+};
 
 export async function main(io: MainIo): Promise<number> {
   const out = io.out ?? new FdSink(1);
@@ -87,7 +98,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
     }
     const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath, argv0 });
     if (cmd.notes) err(cmd.notes);
-    const result = await dispatch(cmd, ctx, argv0);
+    const result = await dispatch(cmd, ctx, argv0, io.process ?? processSignals);
     out.flush();
     if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
     return printStats(cmd, result.counter, err);
@@ -106,12 +117,15 @@ function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => voi
   const msg = cmd.command ? EXIT_MSG[cmd.cmd] : undefined;
   if (!msg) return EXIT.OK;
   err(MESSAGE_PREFIX + msg.replace('%d', String(counter)));
-  if (counter === 0 && !(cmd.command & (CMD.CT_LIST | CMD.EXP_LIST))) return EXIT.OTHER_PROBLEM;
+  // -E ends on a signal, and conntrack's handler always exits 0
+  if (counter === 0 && !(cmd.command & (CMD.CT_LIST | CMD.EXP_LIST | CMD.CT_EVENT))) return EXIT.OTHER_PROBLEM;
   return EXIT.OK;
 }
 
-async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string): Promise<CommandResult> {
+async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string, proc: EventProcess): Promise<CommandResult> {
   switch (cmd.command) {
+    case CMD.CT_EVENT:
+      return events(cmd, ctx, proc);
     case CMD.CT_LIST:
       return listConntrack(cmd, ctx);
     case CMD.CT_DELETE:

@@ -1,0 +1,123 @@
+// -E against the reference: both listen at the same time in the same network namespace while the reference's
+// -I/-U/-D and real traffic make events; their streams are compared (timeouts and event timestamps within a
+// tolerance, progname= dropped: whether the requester is still alive when it is looked up is a race).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason } from '../helpers/netns.js';
+
+const NS = `ctit-ev-${process.pid}`;
+const OUT = `/tmp/ctit-ev-${process.pid}`;
+
+/** Events made while both listen: real ICMP over loopback (nft makes the netns track it) and ctnetlink changes. */
+const TRAFFIC = [
+  'conntrack -I -s 1.1.1.1 -d 2.2.2.2 -p tcp --sport 1 --dport 2 --state ESTABLISHED -t 50 -m 3 >/dev/null 2>&1',
+  'conntrack -I -s 2001:db8::1 -d 2001:db8::2 -p udp --sport 5 --dport 6 -t 40 >/dev/null 2>&1',
+  'conntrack -U -s 1.1.1.1 -m 5 >/dev/null 2>&1',
+  'ping -c 1 -W 1 127.0.0.1 >/dev/null 2>&1 || true',
+  'conntrack -D -s 1.1.1.1 >/dev/null 2>&1',
+  'conntrack -D -f ipv6 >/dev/null 2>&1',
+].join('; ');
+
+/** Starts ours and the reference with the same arguments, makes the events, stops both with SIGINT. */
+function listenBoth(args: string[], signal = 'INT'): { ref: string; ours: string; refErr: string; oursErr: string; refRc: string; oursRc: string } {
+  const a = args.map((x) => `'${x}'`).join(' ');
+  const script = `
+    cd ${OUT}
+    (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > ref.out 2> ref.err; echo $? > ref.rc) &
+    (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > ours.out 2> ours.err; echo $? > ours.rc) &
+    sleep 1.2
+    ${TRAFFIC}
+    sleep 0.8
+    pkill -${signal} -f '^conntrack ${args[0]}' ; pkill -${signal} -f '^[^ ]*node [^ ]*bin/conntrack ${args[0]}'
+    wait
+  `;
+  runSh(NS, script, { timeoutMs: 30_000 });
+  const read = (f: string): string => readFileSync(join(OUT, f), 'latin1');
+  return { ref: read('ref.out'), ours: read('ours.out'), refErr: read('ref.err'), oursErr: read('ours.err'), refRc: read('ref.rc'), oursRc: read('ours.rc') };
+}
+
+const normalize = (s: string): string =>
+  s
+    .replace(/ progname=\S+/g, '')
+    .replace(/^\[\d{8,}\.\d{6}\]\t/gm, '[TS]\t')
+    .replace(/<when>.*?<\/when>/g, '<when/>');
+
+describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side by side', () => {
+  beforeAll(() => {
+    netnsAdd(NS);
+    runSh(NS, 'ip link set lo up; nft add table ip t; nft add chain ip t o "{ type filter hook output priority 0; }"; nft add rule ip t o ct state new accept');
+    runSh(NS, `mkdir -p ${OUT}`);
+  });
+  afterAll(() => {
+    netnsDel(NS);
+  });
+
+  for (const args of [
+    ['-E'],
+    ['-E', '-o', 'extended,id'],
+    ['-E', '-o', 'timestamp'],
+    ['-E', '-o', 'xml'],
+    ['-E', '-o', 'xml,timestamp'],
+    ['-E', '-o', 'save'],
+    ['-E', '-e', 'NEW'],
+    ['-E', '-e', 'UPDATES,DESTROY'],
+    ['-E', '-p', 'tcp'],
+    ['-E', '-f', 'ipv6'],
+    ['-E', '-s', '1.1.1.1', '-o', 'userspace'],
+    ['-E', '-m', '5'],
+  ]) {
+    it(`conntrack ${args.join(' ')}`, () => {
+      const r = listenBoth(args);
+      expect(r.ref.split('\n').length).toBeGreaterThan(1);
+      expect(diffTolerant(normalize(r.ref).replace(/ id=\d+/g, ''), normalize(r.ours).replace(/ id=\d+/g, ''))).toBeUndefined();
+      expect(r.oursErr).toBe(r.refErr);
+      expect(r.oursRc.trim()).toBe('0');
+      expect(r.refRc.trim()).toBe('0');
+    });
+  }
+
+  it('SIGTERM ends the stream with the summary line and exit 0', () => {
+    const r = listenBoth(['-E', '-o', 'xml'], 'TERM');
+    expect(r.oursErr).toBe(r.refErr);
+    expect(r.ours.endsWith('</conntrack>\n')).toBe(true);
+    expect(r.oursRc.trim()).toBe('0');
+  });
+
+  it('-b sizes the event socket and says so', () => {
+    const r = listenBoth(['-E', '-b', '1000000']);
+    expect(r.oursErr.split('\n')[0]).toBe('NOTICE: Netlink socket buffer size has been set to 2000000 bytes.');
+    expect(r.oursErr).toBe(r.refErr);
+  });
+
+  it('-E | head -n 2 ends quietly when head goes away', () => {
+    const r = runSh(
+      NS,
+      `(node ${REPO}/bin/conntrack -E 2>${OUT}/head.err | head -n 2 > ${OUT}/head.out; echo "\${PIPESTATUS[0]}" > ${OUT}/head.rc) & sleep 1.2; ${TRAFFIC}; sleep 0.3; ${TRAFFIC}; sleep 1; wait`,
+      { timeoutMs: 30_000 },
+    );
+    void r;
+    expect(readFileSync(`${OUT}/head.out`, 'latin1').split('\n').filter(Boolean)).toHaveLength(2);
+    expect(readFileSync(`${OUT}/head.err`, 'latin1')).toBe('');
+  });
+
+  it('a burst that overruns the socket: the ENOBUFS warning, and the stream goes on', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 40000; i++) lines.push(`-I -s 10.9.${i >> 8}.${i & 255} -d 10.8.0.1 -p udp --sport 1 --dport 2 -t 30`);
+    writeFileSync(`${OUT}/burst.txt`, lines.join('\n') + '\n');
+    runSh(
+      NS,
+      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -e NEW > burst.out 2> burst.err; echo $? > burst.rc) & sleep 1.2;` +
+        ` conntrack -R burst.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.7 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
+      { timeoutMs: 60_000 },
+    );
+    const out = readFileSync(`${OUT}/burst.out`, 'latin1');
+    expect(readFileSync(`${OUT}/burst.rc`, 'latin1').trim()).toBe('0');
+    expect(out).toMatch(/src=7\.7\.7\.7/); // still listening after the burst
+    expect(out.split('\n').length).toBeGreaterThan(1000); // (the reference keeps about a quarter of such a burst)
+    const err = readFileSync(`${OUT}/burst.err`, 'latin1');
+    expect(err).toMatch(/flow events have been shown\.\n$/);
+    expect(err).not.toMatch(/terminate called|Error:|\n\s+at /);
+  });
+});
