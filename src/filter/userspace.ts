@@ -30,16 +30,7 @@ export function compileUpdateFilter(input: FilterInput): FlowFilter {
   const tupleRepl = (options & (OPT.REPL_SRC | OPT.REPL_DST | OPT.PROTO)) !== 0;
   return (f: Flow): boolean => {
     if (nat && nat(f)) return true;
-    if (labels) {
-      if (f.labels === undefined) return true;
-      for (const b of labels) if (!labelSet(f.labels, b)) return true;
-    }
-    for (const dir of ['src', 'dst'] as const) {
-      const n = nets[dir];
-      if (!n) continue;
-      if (!f.orig || f.family !== n.family) return true;
-      if (!inNetwork(f.orig[dir], n)) return true;
-    }
+    if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (tmpl.id !== undefined && f.id !== undefined && f.id !== tmpl.id) return true;
     if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
     if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
@@ -188,6 +179,21 @@ function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
   };
 }
 
+/** filter_label() and filter_network(): every -l label set, the original addresses inside the CIDR networks. */
+function labelsOrNetworksFail(f: Flow, labels: number[] | undefined, nets: { src?: Network; dst?: Network }): boolean {
+  if (labels) {
+    if (f.labels === undefined) return true;
+    for (const b of labels) if (!labelSet(f.labels, b)) return true;
+  }
+  for (const dir of ['src', 'dst'] as const) {
+    const n = nets[dir];
+    if (!n) continue;
+    if (!f.orig || f.family !== n.family) return true;
+    if (!inNetwork(f.orig[dir], n)) return true;
+  }
+  return false;
+}
+
 function labelSet(bits: Uint8Array | undefined, bit: number): boolean {
   return bits !== undefined && ((bits[bit >> 3] >> (bit & 7)) & 1) === 1;
 }
@@ -210,16 +216,7 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     if (nat && nat(f)) return true;
     // filter_mark(): the entry must carry a mark
     if (mark && (f.mark === undefined || ((f.mark & mark.mask) >>> 0) !== mark.value)) return true;
-    if (labels) {
-      if (f.labels === undefined) return true;
-      for (const b of labels) if (!labelSet(f.labels, b)) return true;
-    }
-    for (const dir of ['src', 'dst'] as const) {
-      const n = nets[dir];
-      if (!n) continue;
-      if (!f.orig || f.family !== n.family) return true;
-      if (!inNetwork(f.orig[dir], n)) return true;
-    }
+    if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (!compare) return false;
     // cmp_meta
     if (tmpl.id !== undefined && f.id !== tmpl.id) return true;
