@@ -161,7 +161,7 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
     // releases take -m (and -l) of every -U from the file's LAST line (the global cur_tmpl), see below
     ['quotes and -D/-U/-F lines', '-I -s "1.1.1.1" -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 50\n-D -s 192.0.2.10\n-U -s 1.1.1.1 -m 4\n', '1.4.8'],
   ] as const) {
-    it(`-R with ${name}`, () => {
+    it.skipIf(tool === '1.4.8' && !existsSync(REF148))(`-R with ${name}`, () => {
       reset();
       const r = piped(tool, text);
       const refTable = tableNow();
