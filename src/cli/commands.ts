@@ -137,6 +137,12 @@ export const EXIT_MSG: Partial<Record<number, string>> = {
   19: '%d flow entries have been added.\n',
 };
 
+/** The summary -E prints when a signal ends it (conntrack's event_sighandler / exp_event_sighandler). */
+export const EVENT_EXIT_MSG: Partial<Record<number, string>> = {
+  6: '%d flow events have been shown.\n',
+  14: '%d expectation events have been shown.\n',
+};
+
 /** Output mask bits (_O_*). */
 export const OUT = { XML: 1, EXT: 2, TMS: 4, ID: 8, KTMS: 16, CL: 32, SAVE: 64 } as const;
 

@@ -1,7 +1,7 @@
 // The one place that turns results and errors into stderr text and an exit code (conntrack.c main(),
 // do_command_ct(), print_stats(), exit_error()).
 
-import { CMD, EXIT_MSG } from './commands.js';
+import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
 import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.js';
 import { FdSink, OutputClosed, OutputFailed, TextSink } from './output.js';
 import { parseArgs, ParsedCommand } from './parse.js';
@@ -19,6 +19,7 @@ import { create } from '../commands/create.js';
 import { update } from '../commands/update.js';
 import { loadFile } from '../commands/load.js';
 import { events, EventProcess } from '../commands/events.js';
+import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
 import { findProto, protoNameByNumber } from './protocols.js';
 
 export interface MainIo {
@@ -114,18 +115,31 @@ export function operationFailed(e: unknown, command: number): Error {
 
 /** print_stats(): the summary line; a zero counter fails every command but -L, -L expect and -A. */
 function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => void): number {
-  const msg = cmd.command ? EXIT_MSG[cmd.cmd] : undefined;
+  const msg = cmd.command ? (EXIT_MSG[cmd.cmd] ?? EVENT_EXIT_MSG[cmd.cmd]) : undefined;
   if (!msg) return EXIT.OK;
   err(MESSAGE_PREFIX + msg.replace('%d', String(counter)));
   // -E ends on a signal, and conntrack's handler always exits 0
-  if (counter === 0 && !(cmd.command & (CMD.CT_LIST | CMD.EXP_LIST | CMD.CT_EVENT))) return EXIT.OTHER_PROBLEM;
+  if (counter === 0 && !(cmd.command & (CMD.CT_LIST | CMD.EXP_LIST | CMD.CT_EVENT | CMD.EXP_EVENT))) return EXIT.OTHER_PROBLEM;
   return EXIT.OK;
 }
 
 async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string, proc: EventProcess): Promise<CommandResult> {
   switch (cmd.command) {
     case CMD.CT_EVENT:
+    case CMD.EXP_EVENT:
       return events(cmd, ctx, proc);
+    case CMD.EXP_LIST:
+      return listExpect(cmd, ctx);
+    case CMD.EXP_COUNT:
+      return countExpect(cmd, ctx);
+    case CMD.EXP_FLUSH:
+      return flushExpect(cmd, ctx);
+    case CMD.EXP_GET:
+      return getExpectation(cmd, ctx);
+    case CMD.EXP_DELETE:
+      return deleteExpectation(cmd, ctx);
+    case CMD.EXP_CREATE:
+      return createExpect(cmd, ctx);
     case CMD.CT_LIST:
       return listConntrack(cmd, ctx);
     case CMD.CT_DELETE:
@@ -156,7 +170,7 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => st
       ctx.out.write(usageText(argv0()));
       return { counter: 0 };
     default:
-      throw otherProblem(`this command is not implemented yet`);
+      throw otherProblem(`unknown command`);
   }
 }
 

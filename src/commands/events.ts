@@ -11,7 +11,7 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { getPriority, setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { ParsedCommand } from '../cli/parse.js';
-import { OPT, OUT } from '../cli/commands.js';
+import { CMD, OPT, OUT } from '../cli/commands.js';
 import { otherProblem } from '../cli/errors.js';
 import { OutputClosed } from '../cli/output.js';
 import { IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
@@ -21,6 +21,8 @@ import { compileFilter } from '../filter/userspace.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
 import { formatFlowSave } from '../format/save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from '../format/xml.js';
+import { decodeExpect, expectMessageKind } from '../ctnetlink/expect.js';
+import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
 import { NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
@@ -41,6 +43,8 @@ export interface EventProcess {
 const CT_EVENT_F = { NEW: 1, UPD: 2, DEL: 4 } as const;
 
 export function eventGroups(cmd: ParsedCommand): number[] {
+  // -E expect takes no -e: all three expectation groups
+  if (cmd.command === CMD.EXP_EVENT) return [NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY];
   const mask = cmd.options & OPT.EVENT_MASK ? cmd.eventMask : CT_EVENT_F.NEW | CT_EVENT_F.UPD | CT_EVENT_F.DEL;
   const groups: number[] = [];
   if (mask & CT_EVENT_F.NEW) groups.push(NFNLGRP.CONNTRACK_NEW);
@@ -120,10 +124,32 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       counter++;
     };
 
+    /** event_exp_cb(): no filters and no [USERSPACE] suffix; the space-padded timestamp. */
+    const printExpectEvent = (buf: Buffer, off: number, len: number, type: number, flags: number): void => {
+      const e = decodeExpect(buf, off, len);
+      const kind = expectMessageKind(type, flags);
+      if (mask & OUT.XML) {
+        if (!xmlHeaderDone) {
+          xmlHeaderDone = true;
+          out.write(EXPECT_XML_HEADER);
+        }
+        out.write(formatExpectXml(e, kind, { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+      } else {
+        if (mask & OUT.TMS) {
+          const t = ctx.clock.nowMicros();
+          out.write(expectEventTimestamp(t.sec, t.usec));
+        }
+        out.write(formatExpectDefault(e, kind) + '\n');
+      }
+      counter++;
+    };
+    const expectTable = cmd.command === CMD.EXP_EVENT;
+
     const onDatagram = (d: Buffer): void => {
       forEachMessage(d, (off, len, type, flags, _seq, pid) => {
         if (type < 0x10) return;
-        printEvent(d, off, len, type, flags, pid);
+        if (expectTable) printExpectEvent(d, off, len, type, flags);
+        else printEvent(d, off, len, type, flags, pid);
       });
     };
 
@@ -211,7 +237,7 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       child?.kill('SIGKILL');
       try {
         out.flush();
-        if (xmlHeaderDone) out.write(XML_FOOTER);
+        if (xmlHeaderDone) out.write(expectTable ? EXPECT_XML_FOOTER : XML_FOOTER);
         out.flush();
       } catch (e) {
         if (!(e instanceof OutputClosed)) {

@@ -99,3 +99,25 @@ export function deleteFromMessage(buf: Buffer, off: number, len: number, seq: nu
   msg.writeUInt32LE(msg.length, 0);
   return msg;
 }
+
+// ---- expectations (conntrack 1.4.7 sends these through libnetfilter_conntrack's nfexp_query) ----
+
+/** IPCTNL_MSG_EXP_GET dump of one family (conntrack defaults to AF_INET here). */
+export function dumpExpect(family: number): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.DUMP, family };
+}
+
+/** IPCTNL_MSG_EXP_GET of one expectation (NFCT_Q_GET: REQUEST | ACK). */
+export function getExpect(family: number, attrs: AttrNode[]): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.ACK, family, attrs };
+}
+
+/** IPCTNL_MSG_EXP_DELETE: one expectation with a tuple, the whole table of a family without (NFCT_Q_DESTROY / FLUSH). */
+export function deleteExpect(family: number, attrs: AttrNode[] = []): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.DELETE, flags: NLM_F.ACK, family, attrs };
+}
+
+/** IPCTNL_MSG_EXP_NEW (NFCT_Q_CREATE: REQUEST | CREATE | ACK | EXCL). */
+export function newExpect(family: number, attrs: AttrNode[]): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, attrs };
+}

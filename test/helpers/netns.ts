@@ -87,6 +87,7 @@ const TIME_FIELDS: RegExp[] = [
   /(<deltatime>)(\d+)/,
   /(<use>)(\d+)/,
   /^(-A -t )(\d+)/,
+  /^((?:\s*\[[A-Z]+\]\s)?)(\d+)(?= proto=)/, // expectation line: timeout
 ];
 
 function normalize(line: string): { text: string; values: number[] } {

@@ -1,0 +1,128 @@
+// The expectation table: -L, -C, -F, -G, -D, -I expect (conntrack.c EXP_* cases, dump_exp_cb, count_exp_cb).
+
+import type { ParsedCommand } from '../cli/parse.js';
+import { OPT, OUT } from '../cli/commands.js';
+import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
+import type { TupleTemplate } from '../cli/template.js';
+import { ConntrackClient } from '../ctnetlink/client.js';
+import { CTA_EXPECT } from '../ctnetlink/constants.js';
+import { decodeExpect } from '../ctnetlink/expect.js';
+import { tupleAttr, TupleSpec } from '../ctnetlink/encode.js';
+import { deleteExpect, dumpExpect, getExpect, newExpect } from '../ctnetlink/requests.js';
+import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
+import type { AttrNode } from '../netlink/attributes.js';
+import { u32be } from '../netlink/attributes.js';
+import type { CommandContext, CommandResult } from './context.js';
+
+function client(ctx: CommandContext): ConntrackClient {
+  if (!(ctx.client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
+  return ctx.client;
+}
+
+/** dump_exp_cb(): XML header before the first, the space-padded timestamp prefix, one line each. */
+function expectPrinter(cmd: ParsedCommand, ctx: CommandContext): { print(buf: Buffer, off: number, len: number): void; end(): void; headerDone(): boolean } {
+  const mask = cmd.outputMask;
+  let header = false;
+  return {
+    print(buf, off, len) {
+      const e = decodeExpect(buf, off, len);
+      if (mask & OUT.XML) {
+        if (!header) {
+          header = true;
+          ctx.out.write(EXPECT_XML_HEADER);
+        }
+        ctx.out.write(formatExpectXml(e, 'unknown', { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+        return;
+      }
+      if (mask & OUT.TMS) {
+        const t = ctx.clock.nowMicros();
+        ctx.out.write(expectEventTimestamp(t.sec, t.usec));
+      }
+      ctx.out.write(formatExpectDefault(e, 'unknown') + '\n');
+    },
+    end() {
+      if (header) ctx.out.write(EXPECT_XML_FOOTER);
+    },
+    headerDone: () => header,
+  };
+}
+
+export async function listExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  const p = expectPrinter(cmd, ctx);
+  let counter = 0;
+  let error: unknown;
+  try {
+    await client(ctx).socket.request(dumpExpect(cmd.family), (buf, off, len) => {
+      p.print(buf, off, len);
+      counter++;
+    });
+  } catch (e) {
+    error = e;
+  }
+  p.end();
+  return { counter, error };
+}
+
+export async function countExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  let counter = 0;
+  let error: unknown;
+  try {
+    await client(ctx).socket.request(dumpExpect(cmd.family), () => {
+      counter++;
+    });
+  } catch (e) {
+    error = e;
+  }
+  ctx.out.write(`${counter}\n`);
+  return { counter: 0, error };
+}
+
+export async function flushExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  let error: unknown;
+  try {
+    await client(ctx).socket.request(deleteExpect(cmd.family));
+  } catch (e) {
+    error = e;
+  }
+  ctx.err(`${MESSAGE_PREFIX}expectation table has been emptied.\n`);
+  return { counter: 0, error };
+}
+
+function spec(t: TupleTemplate): TupleSpec {
+  return { l3: t.l3 ?? 0, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, icmpType: t.icmpType, icmpCode: t.icmpCode, icmpId: t.icmpId };
+}
+
+export async function getExpectation(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  // conntrack hands the template as the expectation's master tuple; the kernel looks the expectation up by it
+  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.MASTER, spec(cmd.tmpl.orig))];
+  const p = expectPrinter(cmd, ctx);
+  try {
+    await client(ctx).socket.request(getExpect(cmd.family, attrs), (buf, off, len) => p.print(buf, off, len));
+  } catch (e) {
+    return { counter: 0, error: e };
+  }
+  // like -G for conntrack entries, no footer after the header
+  return { counter: 0 };
+}
+
+export async function deleteExpectation(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  try {
+    await client(ctx).socket.request(deleteExpect(cmd.family, [tupleAttr(CTA_EXPECT.TUPLE, spec(cmd.tmpl.orig))]));
+  } catch (e) {
+    return { counter: 0, error: e };
+  }
+  // conntrack never counts a deleted expectation: "0 expectations have been shown." and exit 1, even on success
+  return { counter: 0 };
+}
+
+export async function createExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+  const t = cmd.tmpl;
+  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.TUPLE, spec(t.exptuple)), tupleAttr(CTA_EXPECT.MASTER, spec(t.orig)), tupleAttr(CTA_EXPECT.MASK, spec(t.mask))];
+  if (cmd.options & OPT.TIMEOUT && t.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, t.timeout));
+  try {
+    await client(ctx).socket.request(newExpect(cmd.family, attrs));
+  } catch (e) {
+    return { counter: 0, error: e };
+  }
+  return { counter: 0 };
+}
