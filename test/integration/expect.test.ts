@@ -4,7 +4,8 @@
 // masters that were created while an event listener existed, which the lab's masters were not.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareCommand, lab, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { readFileSync } from 'node:fs';
+import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
 
 const LAB = `ctit-exp-${process.pid}`;
 const OUT = `/tmp/ctit-exp-${process.pid}`;
@@ -80,4 +81,49 @@ describe.skipIf(skipReason)('the expectation table: ours and conntrack 1.4.7', (
     const r = runRef(LAB, ['-F', 'expect']);
     expect(r.stderr).toBe(o.stderr);
   });
+});
+
+describe.skipIf(skipReason)('-E expect: ours and the reference listening side by side', () => {
+  const NS = `ctit-expev-${process.pid}`;
+  beforeAll(() => {
+    netnsAdd(NS);
+    runSh(
+      NS,
+      [
+        'ip link set lo up',
+        'nft add table ip t',
+        `nft add ct helper ip t ftp-std '{ type "ftp" protocol tcp; }'`,
+        `nft add chain ip t out '{ type filter hook output priority 0; }'`,
+        `nft add rule ip t out tcp dport 21 ct helper set "ftp-std"`,
+        'nft add rule ip t out ct state new accept',
+        `mkdir -p ${OUT}`,
+      ].join('; '),
+    );
+  });
+  afterAll(() => netnsDel(NS));
+
+  for (const args of [['-E', 'expect'], ['-E', 'expect', '-o', 'xml'], ['-E', 'expect', '-o', 'timestamp']]) {
+    it(`conntrack ${args.join(' ')}`, () => {
+      const a = args.join(' ');
+      // the kernel reports a master's expectations only if the master was created while someone listened:
+      // both listeners first, then a fresh FTP control connection, then the expectation's removal
+      const script = `
+        cd ${OUT}
+        (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > exref.out 2> exref.err) &
+        (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > exours.out 2> exours.err) &
+        sleep 1.2
+        node ${REPO}/test/helpers/ftp-pasv.mjs 21 40100
+        sleep 0.3
+        conntrack -F expect 2>/dev/null; conntrack -F 2>/dev/null
+        sleep 0.8
+        pkill -INT -f '^conntrack -E expect'; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E expect'
+        wait`;
+      runSh(NS, script, { timeoutMs: 30_000 });
+      const read = (f: string): string => readFileSync(`${OUT}/${f}`, 'latin1');
+      const norm = (s: string): string => s.replace(/^\[\d+ *\.\d+ *\]\t/gm, '[TS]\t').replace(/<when>.*?<\/when>/g, '<when/>');
+      expect(read('exref.out')).toMatch(/NEW|type="new"/);
+      expect(diffTolerant(norm(read('exref.out')), norm(read('exours.out')))).toBeUndefined();
+      expect(read('exours.err')).toBe(read('exref.err'));
+    });
+  }
 });

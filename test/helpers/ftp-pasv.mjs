@@ -1,0 +1,34 @@
+// A tiny FTP exchange over loopback, to make the kernel's ftp helper create an expectation: a server on
+// 127.0.0.1:21 that answers PASV with a 227 line, and a client that asks once. Bounded: exits within 3 s.
+import net from 'node:net';
+
+const port = Number(process.argv[2] ?? 21);
+const dataPort = Number(process.argv[3] ?? 40100);
+setTimeout(() => process.exit(0), 3000).unref();
+
+const server = net.createServer((s) => {
+  s.write('220 lab\r\n');
+  s.on('data', (d) => {
+    const line = d.toString();
+    if (line.startsWith('PASV')) s.write(`227 Entering Passive Mode (127,0,0,1,${dataPort >> 8},${dataPort & 255})\r\n`);
+    else s.write('200 ok\r\n');
+  });
+  s.on('error', () => {});
+});
+server.listen(port, '127.0.0.1', () => {
+  const c = net.connect(port, '127.0.0.1');
+  c.on('error', () => {});
+  let sent = false;
+  c.on('data', () => {
+    if (sent) {
+      // keep the control connection open a moment, then leave
+      setTimeout(() => {
+        c.end();
+        server.close();
+      }, 500);
+      return;
+    }
+    sent = true;
+    c.write('PASV\r\n');
+  });
+});
