@@ -176,6 +176,8 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
                 ctx.err(ENOBUFS_WARNING);
               } else throw otherProblem(`failed to received netlink event: ${strerror(value)}`);
             } else if (kind === CONTROL.OPEN_FAILED) {
+              // -E expect opens its socket through libnetfilter_conntrack's nfct_open(), which says nothing more
+              if (cmd.command === CMD.EXP_EVENT) throw otherProblem("Can't open handler");
               ctx.err(`mnl_socket_bind: ${strerror(value)}\n`);
               throw otherProblem("Can't open netlink socket");
             }
