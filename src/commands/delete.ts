@@ -45,6 +45,9 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
   const maxUnanswered = Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH))));
   const unanswered: Promise<void>[] = [];
+  // until one batch's lines have been written out, one batch at a time (a stdout that cannot be written
+  // then stops us after the first batch)
+  let outputWorks = false;
   const skip = compileFilter(cmd);
   const skipRaw = compileRawPrefilter(cmd);
   const decoder = new FlowDecoder();
@@ -82,6 +85,13 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
           fatal ??= otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`);
         }
       }
+      // what was deleted is out before anything more is: when stdout cannot be written, deleting stops here
+      try {
+        ctx.out.flush();
+        outputWorks = true;
+      } catch (e) {
+        fatal ??= e;
+      }
     });
     return chain;
   };
@@ -102,7 +112,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
         batch = { msgs: [], seqs: [], lines: [] };
         if (answered) unanswered.push(answered);
         // pause the dump while too many batches are unanswered
-        if (unanswered.length >= maxUnanswered) return unanswered.shift();
+        if (unanswered.length >= (outputWorks ? maxUnanswered : 1)) return unanswered.shift();
       }
       return undefined;
     })

@@ -136,6 +136,8 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
   let printed: string[][] = [];
   const unanswered: Promise<void>[] = [];
+  // one batch at a time until its lines are out (a stdout that cannot be written stops us after it)
+  let outputWorks = false;
 
   const send = (): Promise<void> | undefined => {
     if (msgs.length === 0) return undefined;
@@ -169,6 +171,13 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
         for (const line of entry) ctx.out.write(line);
         counter++;
       }
+      // what was changed is out before anything more is: when stdout cannot be written, updating stops here
+      try {
+        ctx.out.flush();
+        outputWorks = true;
+      } catch (e) {
+        fatal ??= e;
+      }
     });
     return chain;
   };
@@ -200,7 +209,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
       if (msgs.length >= UPDATE_BATCH * 2) {
         const answered = send();
         if (answered) unanswered.push(answered);
-        if (unanswered.length >= 2) return unanswered.shift();
+        if (unanswered.length >= (outputWorks ? 2 : 1)) return unanswered.shift();
       }
       return undefined;
     })

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, Run, runOurs, runRef, skipReason } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, Run, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
 
 const NS = `ctit-del-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
@@ -104,6 +104,17 @@ describe.skipIf(skipReason)('-D and -F on identical tables: ours and conntrack 1
     expect(diffTolerant(listed.stdout, ours.stdout)).toBeUndefined();
     expect(ours.stderr).toBe(listed.stderr.replace('have been shown', 'have been deleted'));
     expect(diffTolerant(kept, tableNow())).toBeUndefined();
+  });
+
+  it('-D with a stdout that cannot be written: a clear error, exit 1, and no more than one batch deleted', () => {
+    reset();
+    const before = Number(runRef(NS, ['-C']).stdout);
+    const r = runSh(NS, `CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -D > /dev/full; echo "rc=$?"`);
+    expect(r.stdout.trim()).toBe('rc=1');
+    expect(r.stderr).toBe('conntrack v1.4.7 (conntrack-tools): write error: No space left on device\n');
+    const after = Number(runRef(NS, ['-C']).stdout);
+    expect(before - after).toBeLessThanOrEqual(128);
+    expect(before - after).toBeGreaterThan(0);
   });
 
   it('-D -u !ASSURED deletes the entries without ASSURED only', () => {
