@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Event throughput (npm run bench:events): a bounded burst (load N entries with conntrack -R, then flush, so
+# 2N events) while each tool listens alone, with its default buffer and with -b 8388608; events received vs
+# expected and whether ENOBUFS was reported. Then a paced stream (20k events, 100 every 10 ms) for CPU time per
+# event. Runs in a private network namespace it creates and removes.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+N=${BENCH_EVENTS:-50000}
+REF=${REF:-/usr/sbin/conntrack}
+OURS=${OURS:-"node $repo/bin/conntrack"}
+[[ $EUID -eq 0 ]] || { echo "bench/events.sh: must run as root" >&2; exit 1; }
+command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
+NS=ctbenchev-$$
+TMP=$(mktemp -d /tmp/ctbenchev.XXXXXX)
+cleanup() { pkill -KILL -f "ctbenchev-listen-$$" 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true; rm -rf "$TMP"; }
+trap cleanup EXIT INT TERM
+ip netns add "$NS"
+node "$repo/bench/gen.mjs" "$N" > "$TMP/burst.txt"
+node "$repo/bench/gen.mjs" 20000 --range extra > "$TMP/paced.txt"
+
+listen() { # TOOL ARGS... ; writes $TMP/out, $TMP/err, $TMP/cpu
+  ip netns exec "$NS" bash -c "exec -a ctbenchev-listen-$$ /usr/bin/time -f '%U %S' -o $TMP/cpu $* > $TMP/out 2> $TMP/err" &
+  LPID=$!
+  sleep 1.5
+}
+stop() { pkill -INT -f "$1" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; }
+
+printf '%-6s %-22s %10s %10s %8s %s\n' tool case received expected percent enobufs
+for tool in ref ours; do
+  cmd=$([[ $tool == ref ]] && echo "$REF" || echo "$OURS")
+  pat=$([[ $tool == ref ]] && echo "^$REF -E" || echo "bin/conntrack -E")
+  for buf in "" "-b 8388608"; do
+    ip netns exec "$NS" "$REF" -F 2>/dev/null || true
+    listen "$cmd -E $buf"
+    ip netns exec "$NS" "$REF" -R "$TMP/burst.txt"
+    ip netns exec "$NS" "$REF" -F 2>/dev/null
+    sleep 3
+    stop "$pat"
+    got=$(grep -c . "$TMP/out" || true)
+    warn=$(grep -c 'ENOBUFS' "$TMP/err" || true)
+    printf '%-6s %-22s %10d %10d %7.1f%% %s\n' "$tool" "burst${buf:+ $buf}" "$got" $((2 * N)) "$(echo "100 * $got / (2 * $N)" | bc -l)" "$warn"
+  done
+  # paced: 100 entries every 10 ms (NEW events), CPU per event
+  ip netns exec "$NS" "$REF" -F 2>/dev/null || true
+  listen "$cmd -E -e NEW"
+  split -l 100 "$TMP/paced.txt" "$TMP/chunk."
+  for f in "$TMP"/chunk.*; do ip netns exec "$NS" "$REF" -R "$f"; sleep 0.01; done
+  sleep 2
+  stop "$pat"
+  rm -f "$TMP"/chunk.*
+  got=$(grep -c . "$TMP/out" || true)
+  cpu=$(awk '{print $1 + $2}' "$TMP/cpu" 2>/dev/null || echo 0)
+  printf '%-6s %-22s %10d %10d   cpu %.3f s = %.1f us/event\n' "$tool" "paced 100/10ms" "$got" 20000 "$cpu" "$(echo "$cpu * 1000000 / ($got + 0.0001)" | bc -l)"
+done
