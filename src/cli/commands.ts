@@ -144,6 +144,6 @@ export const EVENT_EXIT_MSG: Partial<Record<number, string>> = {
 };
 
 /** Output mask bits (_O_*). */
-export const OUT = { XML: 1, EXT: 2, TMS: 4, ID: 8, KTMS: 16, CL: 32, SAVE: 64 } as const;
+export const OUT = { XML: 1, EXT: 2, TMS: 4, ID: 8, KTMS: 16, CL: 32, SAVE: 64, JSON: 128 } as const;
 
 export const TABLE = { CONNTRACK: 0, EXPECT: 1, DYING: 2, UNCONFIRMED: 3 } as const;

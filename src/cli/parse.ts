@@ -20,7 +20,7 @@ import {
 import { CtError, otherProblem, parameterProblem } from './errors.js';
 import { Getopt, LongOption } from './getopt.js';
 import { netmaskBytes, parseAddr } from './inet.js';
-import { GETOPT_STRING, longOptions } from './program.js';
+import { EXTRA_OPTION, GETOPT_STRING, longOptions } from './program.js';
 import { findProto, genericOptCheck, ProtoHandler } from './protocols.js';
 import { emptyTemplate, Template, TupleTemplate } from './template.js';
 
@@ -48,6 +48,22 @@ export interface ParsedCommand {
   notes: string;
   /** argv[0], for usage() */
   progname: string;
+  /** our additions to conntrack's options (--tally, --top, --watch); -o json is OUT.JSON in outputMask */
+  extras: Extras;
+}
+
+/** --tally keys: what an entry is counted by. */
+export const TALLY_KEYS = [
+  'src', 'dst', 'reply-src', 'reply-dst', 'sport', 'dport', 'reply-sport', 'reply-dport', 'proto', 'family', 'state',
+  'status', 'mark', 'zone', 'helper',
+] as const;
+export type TallyKey = (typeof TALLY_KEYS)[number];
+
+export interface Extras {
+  tally?: TallyKey[];
+  /** --top N: only the N largest counts */
+  top?: number;
+  watch?: boolean;
 }
 
 const PARSE_STATUS: Array<[string, number]> = [
@@ -74,6 +90,7 @@ const PARSE_OUTPUT: Array<[string, number]> = [
   ['labels', OUT.CL],
   ['userspace', 0],
   ['save', OUT.SAVE],
+  ['json', OUT.JSON],
 ];
 
 /** strncasecmp(a, b, n) === 0 */
@@ -296,6 +313,7 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   const eventMask = { v: 0 };
   const output = { v: popts.session?.outputMask ?? 0 };
   let socketBufferSize = 0n;
+  const extras: Extras = {};
 
   const args = [...argv];
   const word = (i: number): string => (i === 0 && popts.argv0 ? popts.argv0() : args[i]);
@@ -328,6 +346,21 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   for (;;) {
     const c = g.next();
     if (c === -1) break;
+    if (c === EXTRA_OPTION.TALLY) {
+      extras.tally = parseTallyKeys(g.optarg!);
+      continue;
+    }
+    if (c === EXTRA_OPTION.TOP) {
+      if (!/^[1-9][0-9]{0,8}$/.test(g.optarg!)) throw parameterProblem(`--top needs a positive number, not \`${g.optarg}'`);
+      extras.top = Number(g.optarg);
+      continue;
+    }
+    if (c === EXTRA_OPTION.WATCH) {
+      if (command || extras.watch) throw parameterProblem('Invalid commands combination');
+      extras.watch = true;
+      continue;
+    }
+    if (extras.watch && CMD_CHARS.includes(c)) throw parameterProblem('Invalid commands combination');
     const co = String.fromCharCode(c);
     switch (co) {
       case 'L': {
@@ -410,6 +443,9 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
         if (output.v & OUT.CL) p.labelmapInit();
         if (output.v & OUT.SAVE && output.v & (OUT.EXT | OUT.TMS | OUT.ID | OUT.KTMS | OUT.CL | OUT.XML)) {
           throw otherProblem('cannot combine save output with any other output type, use -o save only');
+        }
+        if (output.v & OUT.JSON && output.v & (OUT.SAVE | OUT.XML)) {
+          throw otherProblem('cannot combine json output with save or xml output');
         }
         break;
       case 'z':
@@ -536,6 +572,7 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   if (options & OPT.ANY_NAT && (options & OPT.SRC_NAT || options & OPT.DST_NAT)) {
     throw parameterProblem("cannot specify `--src-nat' or `--dst-nat' with `--any-nat'");
   }
+  checkExtras(extras, command, options, output.v);
   const cmd = bit2cmd(command);
   const check = genericOptCheck(options, NUMBER_OF_OPT, COMMANDS_V_OPTIONS[cmd], OPTFLAGS, [OPT_ORIG, OPT_REPL]);
   if (!check.ok) {
@@ -563,7 +600,32 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
     labelmap: p.labelmap,
     notes: p.notes,
     progname: argv[0],
+    extras,
   };
+}
+
+const CMD_CHARS = [...'LIUDGEFAhVCS'].map((x) => x.charCodeAt(0));
+
+function parseTallyKeys(arg: string): TallyKey[] {
+  const keys: TallyKey[] = [];
+  for (const k of arg.split(',')) {
+    if (!(TALLY_KEYS as readonly string[]).includes(k)) {
+      throw parameterProblem(`unknown --tally key \`${k}', use one or more of ${TALLY_KEYS.join(',')}`);
+    }
+    if (!keys.includes(k as TallyKey)) keys.push(k as TallyKey);
+  }
+  return keys;
+}
+
+/** Where our additions may be used: --tally with -L, --top with --tally, -o json not on expectations. */
+function checkExtras(extras: Extras, command: number, options: number, outputMask: number): void {
+  if (extras.watch && options) throw parameterProblem('--watch takes no other options');
+  if (extras.tally && command !== CMD.CT_LIST) throw parameterProblem('--tally only works with -L');
+  if (extras.tally && options & OPT.OUTPUT) throw parameterProblem('--tally prints counts, it cannot be combined with -o');
+  if (extras.top !== undefined && !extras.tally) throw parameterProblem('--top needs --tally');
+  if (outputMask & OUT.JSON && command & (CMD.EXP_LIST | CMD.EXP_GET | CMD.EXP_EVENT | CMD.EXP_DELETE)) {
+    throw parameterProblem('json output is not available for expectations');
+  }
 }
 
 /** parse_u32_mask(): strtoul base 0, an optional "/MASK", default mask all ones. No validation, as in 1.4.7. */

@@ -10,6 +10,7 @@ import type { LongOption } from './getopt.js';
 /** A conntrack option: its long names (first is the canonical one), short character, and getopt has_arg. */
 interface OptionSpec {
   long: string[];
+  /** the short option character; for our additions (long only), the value getopt returns */
   short: string;
   /** 0 none, 1 required, 2 optional (getopt_long's has_arg) */
   hasArg: 0 | 1 | 2;
@@ -62,6 +63,19 @@ const SPECS: OptionSpec[] = [
   { long: ['reply-zone'], short: ')', hasArg: 1, description: 'Set zone for reply direction' },
 ];
 
+/**
+ * Our additions: long options only, with names that share no abbreviation with conntrack's own (`--count` still
+ * means --counter, `--b` still --buffer-size); they only claim words that conntrack rejects as unknown options.
+ */
+// getopt values above every short character, and at offset 192 of a 256-block, where no protocol option merged
+// at an OPTION_OFFSET multiple (handlers have a few dozen options) can land
+export const EXTRA_OPTION = { TALLY: 0xf0c0, TOP: 0xf0c1, WATCH: 0xf0c2 } as const;
+const EXTRA_SPECS: OptionSpec[] = [
+  { long: ['tally'], short: String.fromCodePoint(EXTRA_OPTION.TALLY), hasArg: 1, description: 'Count entries by KEY[,KEY...]' },
+  { long: ['top'], short: String.fromCodePoint(EXTRA_OPTION.TOP), hasArg: 1, description: 'Only the N largest --tally counts' },
+  { long: ['watch'], short: String.fromCodePoint(EXTRA_OPTION.WATCH), hasArg: 0, description: 'Live view of the table' },
+];
+
 /** conntrack's getopt string: a leading ':' so missing arguments return ':'. */
 export const GETOPT_STRING = ':L::I::U::D::G::E::F::A::hVs:d:r:q:p:t:u:e:a:z[:]:{:}:m:i:f:o:n::g::c:b:C::Sj::w:l:<:>::(:):';
 
@@ -70,11 +84,13 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeOut: () => {}, writeErr: () => {}, outputError: () => {} })
     .helpOption(false);
-  for (const spec of SPECS) {
+  for (const spec of [...SPECS, ...EXTRA_SPECS]) {
     const arg = spec.hasArg === 1 ? ' <value>' : spec.hasArg === 2 ? ' [value]' : '';
-    const opt = new Option(`-${spec.short}, --${spec.long[0]}${arg}`, spec.description);
+    const val = spec.short.codePointAt(0)!;
+    const flags = val < 0x80 ? `-${spec.short}, --${spec.long[0]}${arg}` : `--${spec.long[0]}${arg}`;
+    const opt = new Option(flags, spec.description);
     // the getopt facts travel with the option
-    Object.assign(opt, { getoptVal: spec.short.charCodeAt(0), getoptHasArg: spec.hasArg, aliases: spec.long.slice(1) });
+    Object.assign(opt, { getoptVal: val, getoptHasArg: spec.hasArg, aliases: spec.long.slice(1) });
     program.addOption(opt);
   }
   return program;

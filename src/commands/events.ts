@@ -19,6 +19,7 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { MessageKind } from '../ctnetlink/model.js';
 import { compileFilter } from '../filter/userspace.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
+import { flowJson } from '../format/json.js';
 import { formatFlowSave } from '../format/save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from '../format/xml.js';
 import { decodeExpect, expectMessageKind } from '../ctnetlink/expect.js';
@@ -100,6 +101,22 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       const flow = decoder.decode(buf, off, len);
       if (cmd.family !== 0 && cmd.family !== flow.family) return;
       if (skip && skip(flow)) return;
+      if (mask & OUT.JSON) {
+        // one object per line; -o timestamp and -o userspace become keys instead of text around the line
+        const o = flowJson(flow, kind, cmd.labelmap);
+        if (mask & OUT.TMS) {
+          const t = ctx.clock.nowMicros();
+          o.time = `${t.sec}.${String(t.usec).padStart(6, '0')}`;
+        }
+        if (pid !== 0) {
+          o.portid = pid;
+          const prog = names.lookup(pid);
+          if (prog !== undefined) o.progname = prog;
+        }
+        out.write(JSON.stringify(o) + '\n');
+        counter++;
+        return;
+      }
       if (mask & OUT.SAVE) {
         const r = formatFlowSave(flow, kind);
         if (r.warning) ctx.err(r.warning);

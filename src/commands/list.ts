@@ -7,13 +7,14 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
-import { flowPrinter } from '../format/printer.js';
+import { flowPrinter, FlowPrinter } from '../format/printer.js';
+import { Tally } from '../format/tally.js';
 import type { CommandContext, CommandResult } from './context.js';
 
 export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
   const decoder = new FlowDecoder();
-  const print = flowPrinter(cmd, ctx, 'list');
+  const print = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(cmd, ctx, 'list');
   if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
     // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
     const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
@@ -47,4 +48,13 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
     );
   print.end();
   return { counter, error };
+}
+
+/** --tally: count instead of print; the report is written after the last entry. */
+function tallyPrinter(cmd: ParsedCommand, ctx: CommandContext): FlowPrinter {
+  const tally = new Tally(cmd.extras.tally!);
+  return {
+    flow: (f) => tally.add(f),
+    end: () => tally.render((s) => ctx.out.write(s), cmd.extras.top),
+  };
 }

@@ -6,6 +6,7 @@ import { OUT } from '../cli/commands.js';
 import type { Flow, MessageKind } from '../ctnetlink/model.js';
 import type { CommandContext } from '../commands/context.js';
 import { FlowFormat, writeFlowDefault } from './default.js';
+import { formatFlowJson } from './json.js';
 import { formatFlowSave } from './save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from './xml.js';
 
@@ -31,6 +32,14 @@ export function flowPrinter(cmd: ParsedCommand, ctx: CommandContext, mode: Print
           ctx.err(r.warning);
         }
         out.write(r.line + '\n');
+      },
+      end() {},
+    };
+  }
+  if (mask & OUT.JSON) {
+    return {
+      flow(f, kind = 'unknown') {
+        out.write(formatFlowJson(f, kind, cmd.labelmap) + '\n');
       },
       end() {},
     };
