@@ -74,7 +74,8 @@ export const OPTFLAGS = [
 
 /**
  * commands_v_options: 0 illegal, 1 mandatory, 2 optional, 3 address-pair rule. Rows by command bit; the row
- * past the last command (no command given) reads as all zeroes, as observed with the 1.4.7 binary.
+ * past the last command (no command given) is what the 1.4.7 binary reads past the end of its table: zeroes,
+ * but a non-zero byte for --reply-zone (so `conntrack --reply-zone 1` prints the usage, exit 0).
  */
 // prettier-ignore
 export const COMMANDS_V_OPTIONS: readonly (readonly number[])[] = [
@@ -99,7 +100,7 @@ export const COMMANDS_V_OPTIONS: readonly (readonly number[])[] = [
   /* CT_STATS   */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
   /* EXP_STATS  */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
   /* CT_ADD     */ [3,3,3,3,1,1,2,0,0,0,0,0,0,2,2,0,0,2,2,0,0,0,0,2,0,2,0,2,2],
-  /* (none)     */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0],
+  /* (none)     */ [0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,2],
 ];
 
 /** cmd2type: command character → [conntrack-table command, expect-table command] (0 = not on that table). */

@@ -104,14 +104,10 @@ class Parser {
     private readonly labelmapPath?: string,
     private readonly session?: ParseSession,
   ) {
-    if (session) {
-      this.labelmap = session.labelmap;
-      this.labelmapTried = session.labelmapTried;
-    }
+    if (session) this.labelmap = session.labelmap;
   }
   notes = '';
   labelmap?: LabelMap;
-  private labelmapTried = false;
 
   /** do_parse_parameter(): true when the token was recognised (warnings count as recognised). */
   private parameterToken(token: string, table: Array<[string, number]>, acc: { v: number }): boolean {
@@ -167,17 +163,16 @@ class Parser {
     }
   }
 
-  /** labelmap_init(): loads once; a failure is perror()'d and listing goes on without names. */
+  /**
+   * labelmap_init(): loads until it has a map; each failed attempt is perror()'d again (conntrack keeps only a
+   * loaded map, so `-o labels -o xml` without the file prints the error twice) and listing goes on without names.
+   */
   labelmapInit(): void {
-    if (this.labelmapTried) return;
-    this.labelmapTried = true;
+    if (this.labelmap) return;
     const r = loadLabelMap(this.labelmapPath);
     if ('map' in r) this.labelmap = r.map;
     else this.notes += `nfct_labelmap_new: ${r.error}\n`;
-    if (this.session) {
-      this.session.labelmap = this.labelmap;
-      this.session.labelmapTried = true;
-    }
+    if (this.session) this.session.labelmap = this.labelmap;
   }
 
   /** parse_label(): names → bits; an unknown name (or no map) is a parameter problem. */
@@ -231,7 +226,6 @@ export class ParseSession {
   outputMask = 0;
   handler?: ProtoHandler;
   labelmap?: LabelMap;
-  labelmapTried = false;
 }
 
 function setFamily(current: { v: number }, fam: number): void {
@@ -239,9 +233,16 @@ function setFamily(current: { v: number }, fam: number): void {
   else if (current.v !== fam) throw parameterProblem('mismatched address family');
 }
 
-/** get_optional_arg(): the attached argument, else the next argv word unless it starts with '-' or '!'. */
+/**
+ * get_optional_arg(): the next argv word unless it starts with '-' or '!'. An attached argument ("-nfoo",
+ * "--src-nat=foo") is discarded, as conntrack discards it: getopt's optarg being set makes it return NULL.
+ */
 function optionalArg(g: Getopt): string | null {
-  if (g.optarg !== null) return g.optarg;
+  if (g.optarg !== null) return null;
+  return nextWordArg(g);
+}
+
+function nextWordArg(g: Getopt): string | null {
   const next = g.argv[g.optind];
   if (g.optind < g.argv.length && next[0] !== '-' && next[0] !== '!') {
     g.optind++;
@@ -255,7 +256,7 @@ function optionalArg(g: Getopt): string | null {
  * "--dump=expect") and silently uses the conntrack table; we honour it, so `-Lexpect` lists expectations.
  */
 function tableOf(g: Getopt): number {
-  const table = optionalArg(g);
+  const table = g.optarg ?? nextWordArg(g);
   if (table === null) return TABLE.CONNTRACK;
   const is = (name: string): boolean => name.startsWith(table);
   if (is('expect')) return TABLE.EXPECT;

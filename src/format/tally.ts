@@ -1,6 +1,6 @@
 // --tally KEY[,KEY...] (our addition): counts entries per distinct key instead of printing them, the answer to
 // `conntrack -L | awk | sort | uniq -c | sort -nr` in one pass. Memory grows with the number of distinct keys,
-// never with the table. Output: one line per key, largest count first (ties in key order), the count padded
+// never with the table. Output: one line per key, largest count first (ties in the order first seen), the count padded
 // as uniq -c pads it, then KEY=VALUE pairs in the order the keys were given.
 
 import type { TallyKey } from '../cli/parse.js';
@@ -60,9 +60,11 @@ export class Tally {
     return this.counts.size;
   }
 
-  /** The largest counts first, at most `top` of them. */
+  /** The largest counts first (ties in the order first seen), at most `top` of them. */
   rows(top?: number): Array<{ count: number; values: string[] }> {
-    const sorted = [...this.counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // a stable sort on the count alone: ties stay in the order first seen (comparing the keys of a million
+    // distinct sources would cost more than the dump)
+    const sorted = [...this.counts].sort((a, b) => b[1] - a[1]);
     return sorted.slice(0, top ?? sorted.length).map(([k, count]) => ({ count, values: k.split('\t') }));
   }
 

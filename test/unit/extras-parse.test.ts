@@ -68,15 +68,16 @@ describe('Tally', () => {
     tcp: state === undefined ? undefined : { state },
     status: 8,
   });
-  it('counts, sorts descending with ties in key order, pads as uniq -c', () => {
+  it('counts, sorts descending with ties in the order first seen, pads as uniq -c', () => {
     const t = new Tally(['src', 'dport', 'state', 'status']);
-    for (const f of [flow('b', 80, 3), flow('a', 80, 3), flow('b', 80, 3), flow('c'), flow('a', 80, 3), flow('a', 80, 3)]) t.add(f);
+    for (const f of [flow('d'), flow('b', 80, 3), flow('a', 80, 3), flow('b', 80, 3), flow('c'), flow('a', 80, 3), flow('a', 80, 3)]) t.add(f);
     let s = '';
     t.render((x) => (s += x));
     expect(s).toBe(
       [
         '      3 src=a dport=80 state=ESTABLISHED status=UNREPLIED',
         '      2 src=b dport=80 state=ESTABLISHED status=UNREPLIED',
+        '      1 src=d dport=- state=- status=UNREPLIED',
         '      1 src=c dport=- state=- status=UNREPLIED',
         '',
       ].join('\n'),
@@ -84,6 +85,6 @@ describe('Tally', () => {
     let top = '';
     t.render((x) => (top += x), 1);
     expect(top.split('\n').length).toBe(2);
-    expect(t.size).toBe(3);
+    expect(t.size).toBe(4);
   });
 });
