@@ -21,6 +21,8 @@ bench="$repo/bench"
 #   mode  null : stdout to /dev/null
 #         wc   : stdout piped to `wc -l`; line counts of both tools must match
 #         same : stdout captured; must be identical for both tools
+#         tally: ours runs ARGS (a --tally src list); the reference runs the pipeline admins use,
+#                conntrack -L | awk (the src= field) | sort | uniq -c | sort -nr; the counts must match
 #   opts  comma list, may be empty:
 #         fresh : table is flushed and reloaded before every timed run
 #                 (for cases that change the table; reload is not timed)
@@ -35,6 +37,7 @@ CASES=(
   "delete-half|-D -p udp|wc|fresh,size=100000"
   "load-100k|-R {EXTRA}|null|fresh,size=100000"
   "update-half|-U -f ipv4 -p udp -m 1|null|fresh,size=100000"
+  "tally-src|-L --tally src|tally|"
 )
 # Extra cases, run only with BENCH_ALL=1 (move a line up to make it default).
 OPTIONAL_CASES=(
@@ -189,6 +192,18 @@ run_one() {
       t0=$EPOCHREALTIME
       $TIME -f %M -o "$TF" "${cmd[@]}" >"$OF" 2>"$EF" || RC=$?
       t1=$EPOCHREALTIME ;;
+    tally)
+      if [[ $tool == ref ]]; then
+        t0=$EPOCHREALTIME
+        { $TIME -f %M -o "$TF" "${REF_CMD[@]}" -L 2>"$EF" |
+          LC_ALL=C awk '{ for (i = 1; i <= NF; i++) if (substr($i, 1, 4) == "src=") { print $i; break } }' |
+          LC_ALL=C sort | uniq -c | LC_ALL=C sort -nr >"$OF"; } || RC=$?
+        t1=$EPOCHREALTIME
+      else
+        t0=$EPOCHREALTIME
+        $TIME -f %M -o "$TF" "${cmd[@]}" >"$OF" 2>"$EF" || RC=$?
+        t1=$EPOCHREALTIME
+      fi ;;
     *) die "unknown mode $mode" ;;
   esac
   WALL_US=$(( ${t1/./} - ${t0/./} ))
@@ -198,6 +213,7 @@ run_one() {
     null) CHECK=- ;;
     wc) CHECK=$(tr -d ' ' <"$OF") ;;
     same) CHECK=$(head -c 200 "$OF" | head -n 1 | tr '\t|' '  ') ;;
+    tally) CHECK=$(awk '{ print $1, $2 }' "$OF" | LC_ALL=C sort | md5sum | cut -c1-12) ;;
   esac
 }
 
