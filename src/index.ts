@@ -5,11 +5,15 @@ export type { CtClient, DumpOptions, RawFlowHandler } from './ctnetlink/client.j
 export type { DumpFilter, DumpTable, U32Filter } from './ctnetlink/requests.js';
 export type { Flow, Tuple, Counters, TcpInfo, SctpInfo, DccpInfo, SeqAdj, CpuStats, GlobalStats, MessageKind } from './ctnetlink/model.js';
 export { decodeFlow } from './ctnetlink/decode.js';
+export { subscribeEvents, EventStream, flowEventKind } from './ctnetlink/event-stream.js';
+export type { SubscribeOptions, EventStreamHandlers } from './ctnetlink/event-stream.js';
 export * as constants from './ctnetlink/constants.js';
 export { formatFlowDefault } from './format/default.js';
 export type { FlowFormat } from './format/default.js';
 export { formatFlowXml, XML_HEADER, XML_FOOTER } from './format/xml.js';
 export { formatFlowSave } from './format/save.js';
+export { flowJson, formatFlowJson } from './format/json.js';
+export { Tally } from './format/tally.js';
 export { systemClock, fixedClock } from './format/clock.js';
 export type { Clock } from './format/clock.js';
 export { loadLabelMap, parseLabelMap } from './format/labelmap.js';

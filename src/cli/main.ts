@@ -19,6 +19,7 @@ import { create } from '../commands/create.js';
 import { update } from '../commands/update.js';
 import { loadFile } from '../commands/load.js';
 import { events, EventProcess } from '../commands/events.js';
+import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
 import { findProto, protoNameByNumber } from './protocols.js';
 
@@ -124,6 +125,7 @@ function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => voi
 }
 
 async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string, proc: EventProcess): Promise<CommandResult> {
+  if (cmd.extras.watch) return watch(cmd, ctx, proc);
   switch (cmd.command) {
     case CMD.CT_EVENT:
     case CMD.EXP_EVENT:
