@@ -19,10 +19,11 @@ import { compileUpdateFilter } from '../filter/userspace.js';
 import { tupleFilterOf } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import { u16be } from '../netlink/attributes.js';
-import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { NFNL_SUBSYS } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { encodeRequest } from '../netlink/framing.js';
 import { inetAton, inetPton6 } from '../cli/inet.js';
+import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 
 const UPDATE_BATCH = 64; // entries, two messages each
@@ -129,67 +130,47 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   const lineOut = new MemorySink();
   const print = flowPrinter(cmd, { ...ctx, out: lineOut }, 'update');
   let counter = 0;
-  let fatal: unknown;
-  let chain: Promise<void> = Promise.resolve();
+  const batches = new AnsweredBatches(sock, ctx.out, 2);
   let msgs: Buffer[] = [];
   let seqs: number[] = [];
   let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
   let printed: string[][] = [];
-  const unanswered: Promise<void>[] = [];
-  // one batch at a time until its lines are out (a stdout that cannot be written stops us after it)
-  let outputWorks = false;
 
   const send = (): Promise<void> | undefined => {
-    if (msgs.length === 0) return undefined;
-    const last = msgs[msgs.length - 1];
-    last.writeUInt16LE(last.readUInt16LE(6) | NLM_F.ACK, 6);
     const batchPrinted = printed;
-    const answered = sock.sendBatch(msgs, seqs, handlers);
-    msgs = [];
-    seqs = [];
-    handlers = [];
-    printed = [];
-    chain = chain.then(async () => {
-      let results: number[];
-      try {
-        results = await answered;
-      } catch (e) {
-        fatal ??= e;
-        return;
-      }
+    const answered = batches.send(msgs, seqs, handlers, (results) => {
       for (let i = 0; i < results.length; i += 2) {
         const [upd, get] = [results[i], results[i + 1]];
         const entry = batchPrinted[i / 2];
-        if (fatal !== undefined) return;
+        if (batches.fatal !== undefined) return false;
         // an entry that vanished in the middle is skipped (1.4.8)
         if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) continue;
         const errno = upd || get;
         if (errno) {
-          fatal = otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`);
-          return;
+          batches.fail(otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`));
+          return false;
         }
         for (const line of entry) ctx.out.write(line);
         counter++;
       }
-      // what was changed is out before anything more is: when stdout cannot be written, updating stops here
-      try {
-        ctx.out.flush();
-        outputWorks = true;
-      } catch (e) {
-        fatal ??= e;
-      }
+      return true;
     });
-    return chain;
+    msgs = [];
+    seqs = [];
+    handlers = [];
+    printed = [];
+    return answered;
   };
 
   const family = cmd.family;
   const tuple = tupleFilterOf({ ...cmd, family });
   const dumpError = await client
     .dumpRaw({ family, tuple, threaded: true }, (buf, off, len) => {
-      if (fatal !== undefined) return undefined;
+      if (batches.fatal !== undefined) return undefined;
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;
-      const e = updatedEntry(cmd, decodeFlow(buf, off, len));
+      // updatedEntry copies what it keeps, and the entry is encoded right away: the reused flow will do
+      const e = updatedEntry(cmd, flow);
       if (!e) return undefined;
       const l3 = flow.family; // each entry's own family (1.4.8); 1.4.7 sent the command's, often AF_UNSPEC
       const zoneAttrs = e.zone !== undefined ? [u16be(CTA.ZONE, e.zone)] : [];
@@ -206,22 +187,15 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
         print.flow(decodeFlow(b, o, l));
         lines.push(lineOut.take());
       });
-      if (msgs.length >= UPDATE_BATCH * 2) {
-        const answered = send();
-        if (answered) unanswered.push(answered);
-        if (unanswered.length >= (outputWorks ? 2 : 1)) return unanswered.shift();
-      }
+      // the dump pauses while too many batches are unanswered
+      if (msgs.length >= UPDATE_BATCH * 2) return send();
       return undefined;
     })
     .then(
       () => undefined,
       (e: unknown) => e,
     );
-  if (fatal === undefined && dumpError === undefined) send();
-  await chain;
-  if (fatal !== undefined) {
-    ctx.out.flush();
-    throw fatal;
-  }
+  if (batches.fatal === undefined && dumpError === undefined) send();
+  await batches.finish();
   return { counter, error: dumpError };
 }
