@@ -2,37 +2,21 @@
 // the mask template, the expectation tuple, and the kernel filter values. Presence is data: a field is set
 // exactly when conntrack would have set the attribute.
 
-/** One tuple's worth of template attributes (ATTR_ORIG_* / ATTR_REPL_*). */
-export interface TupleTemplate {
-  /** ATTR_*_L3PROTO */
-  l3?: number;
-  /** address bytes in network order: 4 for IPv4, 16 for IPv6 */
-  src?: Uint8Array;
-  dst?: Uint8Array;
-  /** ATTR_*_L4PROTO */
-  protonum?: number;
-  /** ATTR_*_PORT_SRC / _DST, host order (GRE keys too) */
-  srcPort?: number;
-  dstPort?: number;
-  /** ATTR_ICMP_TYPE / _CODE / _ID (libnetfilter_conntrack keeps them on the original tuple) */
-  icmpType?: number;
-  icmpCode?: number;
-  icmpId?: number;
-  /** ATTR_ORIG_ZONE / ATTR_REPL_ZONE */
-  zone?: number;
-}
+import type { TupleSpec } from '../ctnetlink/encode.js';
+import type { U32Filter } from '../ctnetlink/requests.js';
+import type { NatSpec } from '../ctnetlink/template.js';
 
-export interface U32Mask {
-  value: number;
-  mask: number;
-}
+/**
+ * One tuple's worth of template attributes (ATTR_ORIG_* / ATTR_REPL_*): what the encoder takes, every field
+ * optional (l3 is ATTR_*_L3PROTO; ICMP fields live on the original tuple, as in libnetfilter_conntrack).
+ */
+export type TupleTemplate = Partial<TupleSpec>;
 
-export interface NatTemplate {
-  /** ATTR_SNAT_IPV4/6 or ATTR_DNAT_IPV4/6 */
-  addr?: Uint8Array;
-  /** ATTR_SNAT_PORT / ATTR_DNAT_PORT, host order */
-  port?: number;
-}
+/** a value and the bits of it that count (-m MARK/MASK, -u with its mask) */
+export type U32Mask = U32Filter;
+
+/** ATTR_SNAT_IPV4/6 or ATTR_DNAT_IPV4/6 and ATTR_SNAT_PORT / ATTR_DNAT_PORT */
+export type NatTemplate = NatSpec;
 
 export interface Template {
   orig: TupleTemplate;

@@ -8,14 +8,17 @@ import { CTA, CTA_FILTER, CTA_FILTER_FLAG, CTA_IP, CTA_PROTO, CTA_TUPLE, IPPROTO
 export interface TupleSpec {
   /** AF_INET / AF_INET6 */
   l3: number;
+  /** address bytes in network order: 4 for IPv4, 16 for IPv6 */
   src?: Uint8Array;
   dst?: Uint8Array;
   protonum?: number;
+  /** host order (GRE keys too) */
   srcPort?: number;
   dstPort?: number;
   icmpType?: number;
   icmpCode?: number;
   icmpId?: number;
+  /** CTA_TUPLE_ZONE (directional zone) */
   zone?: number;
 }
 
@@ -74,14 +77,7 @@ export function tupleAttr(type: number, t: TupleSpec): AttrNode {
 }
 
 /** The part of a filter the kernel can apply to the original tuple (CTA_FILTER, kernel >= 5.8). */
-export interface TupleFilter {
-  l3: number;
-  src?: Uint8Array;
-  dst?: Uint8Array;
-  protonum?: number;
-  srcPort?: number;
-  dstPort?: number;
-}
+export type TupleFilter = Pick<TupleSpec, 'l3' | 'src' | 'dst' | 'protonum' | 'srcPort' | 'dstPort'>;
 
 /**
  * CTA_TUPLE_ORIG with only the filtered fields, plus CTA_FILTER{ORIG_FLAGS, REPLY_FLAGS=0} naming them
