@@ -25,6 +25,7 @@ import { NFNLGRP } from '../netlink/constants.js';
 import { strerror } from '../netlink/errno.js';
 import { DCCP_STATES, protoName, SCTP_STATES, stateName, TCP_STATES } from '../format/tables.js';
 // the screen (and chalk) is loaded only when --watch runs: the other commands do not pay for it at start-up
+import { KeyCounts } from '../format/tally.js';
 import type { TopEntry, WatchSnapshot } from '../format/watch-screen.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { EventProcess } from './events.js';
@@ -58,39 +59,35 @@ export function flowStateKey(flow: Flow): string {
   return status & IPS.ASSURED ? `${name} ASSURED` : `${name} REPLIED`;
 }
 
-const OTHER = '(other)';
-
-/** Counts by key with a bound on the number of keys. */
-class Tally {
-  private readonly counts = new Map<string, number>();
-  constructor(private readonly maxKeys: number) {}
+/** A top list: bounded by MAX_KEYS distinct keys, ties in key order, what overflowed last as "(other)". */
+class TopList {
+  private readonly counts: KeyCounts;
+  constructor(maxKeys: number) {
+    this.counts = new KeyCounts(maxKeys);
+  }
   add(key: string, n: number): void {
-    const c = this.counts.get(key);
-    if (c !== undefined) this.counts.set(key, c + n);
-    else if (this.counts.size < this.maxKeys) this.counts.set(key, n);
-    else this.counts.set(OTHER, (this.counts.get(OTHER) ?? 0) + n);
+    this.counts.add(key, n);
   }
   top(n: number): TopEntry[] {
     const all: TopEntry[] = [];
-    for (const [key, count] of this.counts) if (key !== OTHER) all.push({ key, count });
-    all.sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const other = this.counts.get(OTHER);
-    if (other !== undefined) all.push({ key: OTHER, count: other });
+    for (const [key, count] of this.counts.sorted(true)) if (key !== KeyCounts.OTHER_KEY) all.push({ key, count });
+    const other = this.counts.get(KeyCounts.OTHER_KEY);
+    if (other !== undefined) all.push({ key: KeyCounts.OTHER_KEY, count: other });
     return all.slice(0, n);
   }
 }
 
 /** The top lists of one dump: by original source, original destination, protocol/destination port, state. */
 export class WatchAggregator {
-  private sources: Tally;
-  private destinations: Tally;
-  private ports: Tally;
-  private states: Tally;
+  private sources: TopList;
+  private destinations: TopList;
+  private ports: TopList;
+  private states: TopList;
   constructor(private readonly maxKeys = MAX_KEYS) {
-    this.sources = new Tally(maxKeys);
-    this.destinations = new Tally(maxKeys);
-    this.ports = new Tally(maxKeys);
-    this.states = new Tally(maxKeys);
+    this.sources = new TopList(maxKeys);
+    this.destinations = new TopList(maxKeys);
+    this.ports = new TopList(maxKeys);
+    this.states = new TopList(maxKeys);
   }
   /** Counts a flow `weight` times (the sampling step of a sampled dump). */
   add(flow: Flow, weight = 1): void {

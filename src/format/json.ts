@@ -19,9 +19,6 @@ export function statusNames(status: number): string[] {
   return STATUS_NAMES.filter(([bit]) => status & bit).map(([, name]) => name);
 }
 
-const hasPorts = (p: number): boolean =>
-  p === IPPROTO.TCP || p === IPPROTO.UDP || p === IPPROTO.UDPLITE || p === IPPROTO.SCTP || p === IPPROTO.DCCP;
-
 function tupleJson(t: Tuple, counters: Counters | undefined): JsonObject {
   const o: JsonObject = {};
   if (t.src !== undefined) o.src = t.src;

@@ -41,8 +41,39 @@ const KEY_VALUE: Record<TallyKey, (f: Flow) => string> = {
   helper: (f) => str(f.helper?.name),
 };
 
-export class Tally {
+/** Counts per key. Past `maxKeys` distinct keys, new keys count together under OTHER_KEY. */
+export class KeyCounts {
+  static readonly OTHER_KEY = '(other)';
   private readonly counts = new Map<string, number>();
+  constructor(private readonly maxKeys = Infinity) {}
+
+  add(key: string, n = 1): void {
+    const c = this.counts.get(key);
+    if (c !== undefined) this.counts.set(key, c + n);
+    else if (this.counts.size < this.maxKeys) this.counts.set(key, n);
+    else this.counts.set(KeyCounts.OTHER_KEY, (this.counts.get(KeyCounts.OTHER_KEY) ?? 0) + n);
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  get(key: string): number | undefined {
+    return this.counts.get(key);
+  }
+
+  /**
+   * Largest count first. Ties stay in the order first seen (a stable sort on the count alone: comparing the
+   * keys of a million distinct sources would cost more than the dump), or with `byKey` go in key order.
+   */
+  sorted(byKey = false): Array<[key: string, count: number]> {
+    const all = [...this.counts];
+    return byKey ? all.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)) : all.sort((a, b) => b[1] - a[1]);
+  }
+}
+
+export class Tally {
+  private readonly counts = new KeyCounts();
   private readonly value: Array<(f: Flow) => string>;
 
   constructor(private readonly keys: readonly TallyKey[]) {
@@ -52,7 +83,7 @@ export class Tally {
   add(f: Flow): void {
     let key = '';
     for (let i = 0; i < this.value.length; i++) key += (i ? '\t' : '') + this.value[i](f);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.counts.add(key);
   }
 
   /** Distinct keys seen so far. */
@@ -62,9 +93,7 @@ export class Tally {
 
   /** The largest counts first (ties in the order first seen), at most `top` of them. */
   rows(top?: number): Array<{ count: number; values: string[] }> {
-    // a stable sort on the count alone: ties stay in the order first seen (comparing the keys of a million
-    // distinct sources would cost more than the dump)
-    const sorted = [...this.counts].sort((a, b) => b[1] - a[1]);
+    const sorted = this.counts.sorted();
     return sorted.slice(0, top ?? sorted.length).map(([k, count]) => ({ count, values: k.split('\t') }));
   }
 
