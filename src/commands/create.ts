@@ -29,7 +29,7 @@ function spec(t: TupleTemplate, l3: number): TupleSpec {
 }
 
 /** __autocomplete(): `into` becomes the inverse of the other tuple (addresses and ports swapped). */
-function inverse(other: TupleSpec, zone: number | undefined): TupleSpec {
+export function inverse(other: TupleSpec, zone: number | undefined): TupleSpec {
   const ported = other.protonum !== undefined && PORTED.has(other.protonum);
   return {
     l3: other.l3,

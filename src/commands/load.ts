@@ -17,8 +17,7 @@ import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { entryFromTemplate } from './create.js';
-import { writeTuple } from '../ctnetlink/encode.js';
-import { writeEntry } from '../ctnetlink/template.js';
+import { LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../netlink/writer.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
@@ -81,15 +80,6 @@ export function tokenizeLine(line: string, progname: string): string[] {
   return argv;
 }
 
-/** The lines as fgets() with a 10240-byte buffer reads them. */
-function readLines(text: string): string[] {
-  const out: string[] = [];
-  for (const raw of text.split(/(?<=\n)/)) {
-    for (let i = 0; i < raw.length; i += LINE_MAX - 1) out.push(raw.slice(i, i + LINE_MAX - 1));
-  }
-  return out;
-}
-
 const UNSUPPORTED: Array<[number, string]> = [
   [CMD.CT_LIST, '-L'],
   [CMD.CT_GET, '-G'],
@@ -118,43 +108,72 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   }
   const progname = popts.argv0 ? popts.argv0() : 'conntrack';
   const session = new ParseSession();
-  // -I / -A lines are encoded as soon as they are parsed, into one arena: a long file then keeps a few bytes
-  // per line alive instead of a parsed command
-  const arena = new NlWriter(1 << 20);
-  const lines: Line[] = [];
-  for (let line of readLines(text)) {
-    line = line.replace(/^[ \t]+/, '');
-    if (line[0] === '\n' || line[0] === '#' || line.length === 0) continue;
-    const cmd = parseArgs(tokenizeLine(line, progname), { ...popts, session });
+  const parseOptions = { ...popts, session };
+  // -I / -A lines are encoded as soon as they are parsed, end to end in one arena, so that a batch is sent
+  // as it lies there; a long file then keeps a few bytes per line alive instead of a parsed command
+  const messages = new NlWriter(Math.max(1 << 20, 2 * text.length));
+  const undo = new NlWriter(Math.max(1 << 16, text.length));
+  const lines = new LineTable();
+  const shapes = new LineShapes();
+  const parseLine = (line: string): void => {
+    const cmd = parseArgs(tokenizeLine(line, progname), parseOptions);
     if (cmd.notes) ctx.err(cmd.notes);
     if (cmd.command === CMD.CT_CREATE || cmd.command === CMD.CT_ADD) {
       const e = entryFromTemplate(cmd);
-      const a0 = arena.pos;
-      writeEntry(arena, e);
-      const u0 = arena.pos;
-      if (e.orig) writeTuple(arena, CTA.TUPLE_ORIG, e.orig);
-      if (e.zone !== undefined) arena.u16be(CTA.ZONE, e.zone);
-      lines.push({ command: cmd.command, family: cmd.family, attrs: [a0, u0], undo: [u0, arena.pos] });
-    } else lines.push({ command: cmd.command, family: cmd.family, cmd });
+      const m0 = messages.pos;
+      const u0 = undo.pos;
+      writeLine(messages, undo, e, cmd.family);
+      lines.add(cmd.command, cmd.family, m0, messages.pos, u0, undo.pos);
+      if (!cmd.notes) shapes.learn(e, cmd.family, cmd.handler, messages.buf.subarray(m0, messages.pos), undo.buf.subarray(u0, undo.pos));
+    } else lines.add(cmd.command, cmd.family, 0, 0, 0, 0, cmd);
+  };
+  // the lines as fgets() with a 10240-byte buffer reads them: a longer line is read as several
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl + 1;
+    if (end - start > LINE_MAX - 1) {
+      for (let i = start; i < end; i += LINE_MAX - 1) {
+        const line = text.slice(i, Math.min(i + LINE_MAX - 1, end)).replace(/^[ \t]+/, '');
+        if (line[0] !== '\n' && line[0] !== '#' && line.length !== 0) parseLine(line);
+      }
+      start = end;
+      continue;
+    }
+    let s = start;
+    while (s < end && (text.charCodeAt(s) === 32 || text.charCodeAt(s) === 9)) s++;
+    const c = text.charCodeAt(s);
+    if (s === end || c === 10 || c === 35 /* # */) {
+      start = end;
+      continue;
+    }
+    const m0 = messages.pos;
+    const u0 = undo.pos;
+    const fast = shapes.write(text, s, end, messages, undo);
+    if (fast) {
+      // a line of a shape the parser has confirmed: what the parser would leave in conntrack's globals too
+      session.handler = fast.handler;
+      lines.add(fast.command === '-I' ? CMD.CT_CREATE : CMD.CT_ADD, fast.family, m0, messages.pos, u0, undo.pos);
+    } else parseLine(text.slice(s, end));
+    start = end;
   }
-  for (const l of lines) {
-    if (!(l.command & (CMD.CT_CREATE | CMD.CT_ADD | CMD.CT_UPDATE | CMD.CT_DELETE | CMD.CT_FLUSH))) {
-      const text = UNSUPPORTED.find(([c]) => c === l.command)?.[1] ?? 'unknown';
+  for (let i = 0; i < lines.length; i++) {
+    const command = lines.command[i];
+    if (!(command & (CMD.CT_CREATE | CMD.CT_ADD | CMD.CT_UPDATE | CMD.CT_DELETE | CMD.CT_FLUSH))) {
+      const text = UNSUPPORTED.find(([c]) => c === command)?.[1] ?? 'unknown';
       throw parameterProblem(`Cannot use command \`${text}' with --load-file`);
     }
   }
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   for (let i = 0; i < lines.length; ) {
-    const l = lines[i];
-    if (!l.cmd) {
+    const cmd = lines.parsed.get(i);
+    if (!cmd) {
       let j = i;
-      while (j < lines.length && j - i < CREATE_BATCH && !lines[j].cmd) j++;
-      await createBatch(client, arena.buf, lines.slice(i, j));
+      while (j < lines.length && j - i < CREATE_BATCH && !lines.parsed.has(j)) j++;
+      await createBatch(client, messages.buf, undo.buf, lines, i, j);
       i = j;
       continue;
     }
-    const cmd = l.cmd;
     const r = cmd.command === CMD.CT_DELETE ? await deleteConntrack(cmd, ctx) : cmd.command === CMD.CT_UPDATE ? await update(cmd, ctx) : await flush(cmd, ctx);
     if (r.error !== undefined) {
       if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, cmd.command, strerror)}`);
@@ -164,41 +183,63 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   }
 }
 
-/** A parsed line: -I / -A as byte ranges of the arena (the entry, and what deletes it again), others parsed. */
-interface Line {
-  command: number;
-  family: number;
-  cmd?: ParsedCommand;
-  attrs?: [number, number];
-  undo?: [number, number];
+/**
+ * The parsed lines, one column per field: -I / -A lines as byte ranges (their message, and the attributes
+ * that delete the entry again), the other commands as parsed.
+ */
+class LineTable {
+  length = 0;
+  readonly command: number[] = [];
+  readonly family: number[] = [];
+  readonly msgStart: number[] = [];
+  readonly msgEnd: number[] = [];
+  readonly undoStart: number[] = [];
+  readonly undoEnd: number[] = [];
+  /** the lines that are not -I / -A, by index */
+  readonly parsed = new Map<number, ParsedCommand>();
+
+  add(command: number, family: number, m0: number, m1: number, u0: number, u1: number, cmd?: ParsedCommand): void {
+    if (cmd) this.parsed.set(this.length, cmd);
+    this.command.push(command);
+    this.family.push(family);
+    this.msgStart.push(m0);
+    this.msgEnd.push(m1);
+    this.undoStart.push(u0);
+    this.undoEnd.push(u1);
+    this.length++;
+  }
 }
 
-/** Appends a -I / -A line's IPCTNL_MSG_CT_NEW, its attributes copied from the arena. */
-function writeCreate(w: NlWriter, arena: Buffer, l: Line, seq: number, excl: boolean, ack: boolean): void {
-  const flags = NLM_F.CREATE | (excl ? NLM_F.EXCL : 0) | (ack ? NLM_F.ACK : 0);
-  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, flags, l.family, seq);
-  w.raw(arena.subarray(l.attrs![0], l.attrs![1]));
-  w.endMessage(start);
+/** Fills in a -I / -A message's flags and sequence number where it lies. */
+function stamp(buf: Buffer, at: number, seq: number, excl: boolean, ack: boolean): void {
+  const flags = NLM_F.REQUEST | NLM_F.CREATE | (excl ? NLM_F.EXCL : 0) | (ack ? NLM_F.ACK : 0);
+  buf.writeUInt16LE(flags, at + 6);
+  buf.writeUInt32LE(seq >>> 0, at + 8);
 }
 
 const batchWriter = new NlWriter();
 
-async function createBatch(client: ConntrackClient, arena: Buffer, lines: Line[]): Promise<void> {
+/** Lines [from, to) of the table, all -I / -A, sent as one datagram straight from the arena. */
+async function createBatch(client: ConntrackClient, msgs: Buffer, undos: Buffer, lines: LineTable, from: number, to: number): Promise<void> {
   const sock = client.modifier();
-  const seqs = lines.map(() => sock.allocSeq());
-  const w = batchWriter;
-  lines.forEach((l, k) => writeCreate(w, arena, l, seqs[k], true, k === lines.length - 1));
-  const results = await sock.sendBatch(w.take(), seqs);
+  const seqs: number[] = [];
+  for (let k = from; k < to; k++) {
+    const seq = sock.allocSeq();
+    seqs.push(seq);
+    stamp(msgs, lines.msgStart[k], seq, true, k === to - 1);
+  }
+  const results = await sock.sendBatch(msgs.subarray(lines.msgStart[from], lines.msgEnd[to - 1]), seqs);
   let failAt = -1;
   let failErrno = 0;
-  for (let k = 0; k < lines.length && failAt < 0; k++) {
+  for (let k = 0; k < to - from && failAt < 0; k++) {
     const errno = results[k];
     if (errno === 0) continue;
-    if (errno === ERRNO.EEXIST && lines[k].command === CMD.CT_ADD) {
+    if (errno === ERRNO.EEXIST && lines.command[from + k] === CMD.CT_ADD) {
       // -A on an existing entry: update it now, in order
       const seq = sock.allocSeq();
-      writeCreate(w, arena, lines[k], seq, false, true);
-      const r = await sock.sendBatch(w.take(), [seq]);
+      const at = lines.msgStart[from + k];
+      stamp(msgs, at, seq, false, true);
+      const r = await sock.sendBatch(msgs.subarray(at, lines.msgEnd[from + k]), [seq]);
       if (r[0] === 0) continue;
       failErrno = r[0];
     } else failErrno = errno;
@@ -206,12 +247,13 @@ async function createBatch(client: ConntrackClient, arena: Buffer, lines: Line[]
   }
   if (failAt < 0) return;
   // undo what the lines after the failing one created
+  const w = batchWriter;
   const undoSeqs: number[] = [];
-  for (let k = failAt + 1; k < lines.length; k++) {
+  for (let k = failAt + 1; k < to - from; k++) {
     if (results[k] !== 0) continue;
     const seq = sock.allocSeq();
-    const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, lines[k].family, seq);
-    w.raw(arena.subarray(lines[k].undo![0], lines[k].undo![1]));
+    const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, lines.family[from + k], seq);
+    w.raw(undos.subarray(lines.undoStart[from + k], lines.undoEnd[from + k]));
     w.endMessage(start);
     undoSeqs.push(seq);
   }
@@ -227,5 +269,5 @@ async function createBatch(client: ConntrackClient, arena: Buffer, lines: Line[]
     undo.writeUInt16LE(undo.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
     await sock.sendBatch(undo, undoSeqs);
   }
-  throw otherProblem(`Operation failed: ${err2str(failErrno, lines[failAt].command, strerror)}`);
+  throw otherProblem(`Operation failed: ${err2str(failErrno, lines.command[from + failAt], strerror)}`);
 }

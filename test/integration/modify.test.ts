@@ -132,6 +132,53 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
     expect(diffTolerant(refTable, tableNow())).toBeUndefined();
   });
 
+  /** 600 lines in six shapes, as -o save and scripts write them: the -R fast path takes all but a few */
+  const manyLines = (): string[] =>
+    Array.from({ length: 600 }, (_, i) => {
+      const a = `10.${(i >> 8) & 0xff}.${i & 0xff}`;
+      switch (i % 6) {
+        case 0:
+          return `-I -s ${a}.1 -d 192.0.2.1 -p tcp --sport ${1024 + i} --dport 443 --state ESTABLISHED -t ${3600 + i} -m ${i}`;
+        case 1:
+          return `-I -s ${a}.1 -d 192.0.2.2 -p udp --sport ${1024 + i} --dport 53 -t ${100 + i}`;
+        case 2:
+          return `-A -t ${500 + i} -u SEEN_REPLY,ASSURED -s ${a}.1 -d 192.0.2.3 -r 192.0.2.3 -q ${a}.2 -p tcp --sport ${i} --dport 80 --reply-port-src 80 --reply-port-dst ${i + 1} --state TIME_WAIT`;
+        case 3:
+          return `-I -s ${a}.1 -d 192.0.2.4 -p udp --sport ${i} --dport ${65535 - i} -t ${i} -w 3`;
+        case 4:
+          return `-A -t ${i + 1} -u ASSURED -s ${a}.1 -d 192.0.2.5 -r 192.0.2.5 -q ${a}.1 -p udp --sport ${i} --dport 123 --reply-port-src 123 --reply-port-dst ${i} -m 4294967295`;
+        default:
+          return `-I -s ${a}.1 -d 192.0.2.6 -p tcp --sport 0 --dport ${i} --state SYN_SENT -t 4294967 --orig-zone 2`;
+      }
+    });
+
+  /** `-L -o save`, sorted by everything but the remaining timeout (which may tick between the two runs) */
+  const savedTable = (): string => {
+    const key = (l: string): string => l.replace(/ -t \d+/, '');
+    return runRef(NS, ['-L', '-o', 'save']).stdout.split('\n').sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).join('\n');
+  };
+  const KEEP = (l: string[]): string[] => l;
+  for (const [name, edit] of [
+    ['loads what the reference loads', KEEP],
+    ['stops at an existing entry where the reference stops', (l: string[]) => [...l.slice(0, 400), l[100].replace('-A', '-I'), ...l.slice(400)]],
+    ['applies nothing when a late line does not parse', (l: string[]) => [...l, l[6].replace('ESTABLISHED', 'ESTABLISHD')]],
+  ] as const) {
+    it(`-R of many lines in a few shapes ${name}`, () => {
+      const text = edit(manyLines()).join('\n') + '\n';
+      reset(false);
+      const r = piped('ref', text);
+      const refTable = savedTable();
+      reset(false);
+      const o = piped('ours', text);
+      expect(o.stdout).toBe(r.stdout);
+      expect(o.stderr).toBe(r.stderr);
+      expect(o.status).toBe(r.status);
+      expect(diffTolerant(refTable, savedTable())).toBeUndefined();
+      if (edit === KEEP) expect(refTable.split('\n').filter(Boolean)).toHaveLength(600);
+      else expect(r.status).not.toBe(0);
+    });
+  }
+
   it('-R - reads stdin; a failing line stops the run with the lines before it applied', () => {
     const lines = [
       '# a comment',
