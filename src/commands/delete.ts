@@ -11,7 +11,8 @@ import type { ParsedCommand } from '../cli/parse.js';
 import { err2str, otherProblem } from '../cli/errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { deleteFromMessage } from '../ctnetlink/requests.js';
+import { writeDeleteFromMessage } from '../ctnetlink/requests.js';
+import { NlWriter } from '../netlink/writer.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
@@ -30,10 +31,12 @@ export interface ModifierSource {
   modifier(): NfnlSocket;
 }
 
+/** One datagram of deletes, and what each deleted entry prints. */
 interface Batch {
-  msgs: Buffer[];
   seqs: number[];
-  lines: string[];
+  /** the entries' lines end to end; line i ends at ends[i] */
+  text: string;
+  ends: number[];
 }
 
 export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
@@ -49,25 +52,33 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
   const lineOut = new MemorySink();
   const print = flowPrinter({ ...cmd, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
+  const msgs = new NlWriter(DELETE_BATCH * 256);
   let counter = 0;
-  let batch: Batch = { msgs: [], seqs: [], lines: [] };
+  let ends: number[] = [];
+  let seqs: number[] = [];
+  let text = '';
 
-  const send = (b: Batch): Promise<void> | undefined =>
-    batches.send(b.msgs, b.seqs, undefined, (results) => {
-      for (let i = 0; i < results.length; i++) {
-        const errno = results[i];
+  const send = (): Promise<void> | undefined => {
+    const b: Batch = { seqs, text, ends };
+    seqs = [];
+    ends = [];
+    text = '';
+    return batches.send(msgs.take(), b.seqs, undefined, (results) => {
+      // the lines of the entries deleted (or gone already) up to the first failure
+      let printed = 0;
+      for (; printed < results.length && batches.fatal === undefined; printed++) {
+        const errno = results[printed];
         // ENOENT: the entry went away between dump and delete; conntrack 1.4.8 goes on and still reports it
         // (1.4.7 stopped with "such conntrack doesn't exist")
-        if (errno === 0 || errno === ERRNO.ENOENT) {
-          if (batches.fatal === undefined) {
-            ctx.out.write(b.lines[i]);
-            counter++;
-          }
-        } else {
+        if (errno !== 0 && errno !== ERRNO.ENOENT) {
           batches.fail(otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`));
+          break;
         }
       }
+      if (printed > 0) ctx.out.write(b.text.slice(0, b.ends[printed - 1]));
+      counter += printed;
     });
+  };
 
   const dumpError = await client
     .dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
@@ -76,23 +87,20 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       const seq = sock.allocSeq();
-      batch.msgs.push(deleteFromMessage(buf, off, len, seq, false));
-      batch.seqs.push(seq);
+      writeDeleteFromMessage(msgs, buf, off, len, seq);
+      seqs.push(seq);
       print.flow(flow);
-      batch.lines.push(lineOut.take());
-      if (batch.msgs.length >= DELETE_BATCH) {
-        const full = batch;
-        batch = { msgs: [], seqs: [], lines: [] };
-        // the dump pauses while too many batches are unanswered
-        return send(full);
-      }
+      text += lineOut.take();
+      ends.push(text.length);
+      // the dump pauses while too many batches are unanswered
+      if (seqs.length >= DELETE_BATCH) return send();
       return undefined;
     })
     .then(
       () => undefined,
       (e: unknown) => e,
     );
-  if (batches.fatal === undefined && dumpError === undefined) send(batch);
+  if (batches.fatal === undefined && dumpError === undefined && seqs.length) send();
   await batches.finish();
   return { counter, error: dumpError };
 }

@@ -5,7 +5,8 @@ import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { CTA, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
 import { TupleFilter, tupleFilterAttrs } from './encode.js';
-import { ATTRS_OFFSET, encodeRequest } from '../netlink/framing.js';
+import { ATTRS_OFFSET } from '../netlink/framing.js';
+import type { NlWriter } from '../netlink/writer.js';
 import { NLA_TYPE_MASK } from '../netlink/constants.js';
 
 export interface U32Filter {
@@ -78,26 +79,22 @@ export function flushConntrack(family: number): NfRequest {
 const IDENTITY = new Set<number>([CTA.TUPLE_ORIG, CTA.TUPLE_REPLY, CTA.ZONE]);
 
 /**
- * IPCTNL_MSG_CT_DELETE for the entry in a dumped message, its identifying attributes copied as the kernel sent
- * them, the family being the entry's own (as conntrack deletes with the entry's layer-3 protocol).
+ * Appends the IPCTNL_MSG_CT_DELETE for the entry in a dumped message to w: its identifying attributes copied as
+ * the kernel sent them, the family being the entry's own (as conntrack deletes with the entry's layer-3
+ * protocol). No NLM_F_ACK: a batch's sender asks for it on its last message.
  */
-export function deleteFromMessage(buf: Buffer, off: number, len: number, seq: number, ack: boolean): Buffer {
-  const parts: Buffer[] = [];
+export function writeDeleteFromMessage(w: NlWriter, buf: Buffer, off: number, len: number, seq: number): void {
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, buf[off + 16], seq);
   let a = off + ATTRS_OFFSET;
   const end = off + len;
   while (a + 4 <= end) {
-    const alen = buf.readUInt16LE(a);
+    const alen = buf[a] | (buf[a + 1] << 8);
     if (alen < 4 || a + alen > end) break;
-    if (IDENTITY.has(buf.readUInt16LE(a + 2) & NLA_TYPE_MASK)) {
-      parts.push(buf.subarray(a, a + alen));
-      if (alen & 3) parts.push(Buffer.alloc(4 - (alen & 3)));
-    }
-    a += (alen + 3) & ~3;
+    const padded = (alen + 3) & ~3;
+    if (IDENTITY.has((buf[a + 2] | (buf[a + 3] << 8)) & NLA_TYPE_MASK)) w.rawPadded(buf, a, alen, padded);
+    a += padded;
   }
-  const head = encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: ack ? NLM_F.ACK : 0, family: buf[off + 16] }, seq);
-  const msg = Buffer.concat([head, ...parts]);
-  msg.writeUInt32LE(msg.length, 0);
-  return msg;
+  w.endMessage(start);
 }
 
 // ---- expectations (conntrack 1.4.7 sends these through libnetfilter_conntrack's nfexp_query) ----

@@ -104,6 +104,16 @@ export class NlWriter {
     this.pos = at + n;
   }
 
+  /** Appends src[from, from + len) and zeros up to `padded` bytes (an attribute copied with its padding). */
+  rawPadded(src: Uint8Array, from: number, len: number, padded: number): void {
+    this.room(padded);
+    const b = this.buf;
+    const at = this.pos;
+    for (let i = 0; i < len; i++) b[at + i] = src[from + i];
+    for (let i = len; i < padded; i++) b[at + i] = 0;
+    this.pos = at + padded;
+  }
+
   /** The bytes written so far (a view), and a fresh start. */
   take(): Buffer {
     const out = Buffer.from(this.buf.subarray(0, this.pos));
