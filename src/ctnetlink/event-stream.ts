@@ -3,8 +3,10 @@
 // The netlink package's addon cannot survive an overrun of a multicast socket (the kernel flags the socket with
 // ENOBUFS, epoll reports EPOLLERR, and the addon aborts while building the error), and an event socket overruns
 // whenever events come faster than they are read. So a child process only reads and forwards datagrams over a
-// pipe; one that dies that way is restarted and the loss is reported, and the stream goes on. The parent decodes
-// in parallel. Used by -E, --watch and the library's subscribeEvents().
+// pipe. It reads a burst with read(2) until the socket has stayed empty for a while, and only then lets the addon
+// poll the socket again, so an overrun during a burst is ENOBUFS from read(), reported, and survived; one that
+// still takes it down (an overrun while the addon polls) is restarted, the loss is reported, and the stream goes
+// on. The parent decodes in parallel. Used by -E, --watch and the library's subscribeEvents().
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -63,10 +65,10 @@ export class EventStream {
     // the receiver must win the processor during a burst (what it does not read in time is lost, what the
     // parent has not decoded yet only waits): let it run ahead
     try {
-      if (c.pid !== undefined) setPriority(c.pid, Math.max(-20, getPriority(process.pid) - 5));
+      if (c.pid !== undefined) setPriority(c.pid, Math.max(-20, getPriority(process.pid) - 10));
     } catch {
       try {
-        setPriority(process.pid, Math.min(19, getPriority(process.pid) + 5));
+        setPriority(process.pid, Math.min(19, getPriority(process.pid) + 10));
       } catch {
         // no way to change priorities here: it still works, with more losses under bursts
       }

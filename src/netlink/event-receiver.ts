@@ -1,20 +1,24 @@
-// The event socket, in a process of its own (see events.ts for why). It joins the given multicast groups and
-// copies every datagram to stdout as a record: [u32 length, little-endian][datagram]. Records with a length
-// of RECORD_CONTROL carry a u32 kind and a u32 value: READY (value: the receive buffer size read back) or
-// ERROR (value: an errno from recvmsg, such as ENOBUFS).
+// The event socket, in a process of its own (see ctnetlink/event-stream.ts for why). It joins the given multicast
+// groups and copies every datagram to stdout as a record: [u32 length, little-endian][datagram]. Records with a
+// length of RECORD_CONTROL carry a u32 kind and a u32 value: READY (value: the receive buffer size read back) or
+// ERROR (value: an errno from reading, such as ENOBUFS).
 //
-// This process only reads: its writes to the pipe never block (a stream over fd 1, gathered per burst of
-// reads), so a burst is taken off the socket as fast as the kernel delivers it, and queued here rather than
-// lost there. Without -b the socket's receive buffer is raised to what net.core.rmem_max allows.
+// Woken by the addon for a datagram, it reads everything the socket holds with read(2) (straight into the
+// records it hands on), pauses a moment to let the rest of a burst arrive, reads again, and only returns to the
+// event loop once the socket stays empty: one wakeup and a few large writes per burst instead of one per event,
+// and a burst taken off the socket as fast as the kernel delivers it. Its writes to the pipe never block (what
+// the parent has not taken yet is queued here rather than lost there). Without -b the socket's receive buffer is
+// raised to what net.core.rmem_max allows.
 //
 //   node event-receiver.js GROUP[,GROUP...] [RECVBUF]
 
 import { createRequire } from 'node:module';
-import { writeSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import { NETLINK_NETFILTER } from './constants.js';
 import { CONTROL, RECORD_CONTROL } from './event-records.js';
+import { ERRNO } from './errno.js';
 
 
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
@@ -50,10 +54,57 @@ const recvBuffer = Number(process.argv[3] ?? 0);
 const DEFAULT_RECV_BUFFER = 64 << 20;
 /** Past this much queued for the parent, datagrams are dropped and reported as ENOBUFS. */
 const MAX_QUEUED = 256 << 20;
+/** An event datagram is one message of well under a page; room for the largest the kernel sends. */
+const MAX_DATAGRAM = 8192;
+/** Records go to the parent in writes of up to this size. */
+const STAGE_SIZE = 256 << 10;
+/** The pause that lets a burst gather, at most; with a small receive buffer it is shorter (see gatherMs). */
+const GATHER_MS = 1;
+/** How long the socket must stay empty before the event loop runs again (see readBurst). */
+const QUIET_MS = 20;
+/** The longest a steady stream of events waits here before it is handed on. */
+const HOLD_MS = 5;
+/** A drain that read this many datagrams is in a flood: read on without pausing. */
+const FLOOD = 64;
+
+function netlinkFds(): Array<{ name: string; inode: string }> {
+  const out: Array<{ name: string; inode: string }> = [];
+  for (const name of readdirSync('/proc/self/fd')) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${name}`));
+      if (m) out.push({ name, inode: m[1] });
+    } catch {
+      // closed while listing (the listing's own descriptor)
+    }
+  }
+  return out;
+}
+
+/**
+ * The socket's file descriptor (the addon does not expose it): the one socket that appeared when it was
+ * opened, confirmed in /proc/self/net/netlink as a NETLINK_NETFILTER socket. Undefined if not found: then the
+ * addon alone reads, one datagram per callback.
+ */
+function socketFd(before: Set<string>): number | undefined {
+  const fresh = netlinkFds().filter((f) => !before.has(f.name));
+  if (fresh.length !== 1) return undefined;
+  try {
+    for (const line of readFileSync('/proc/self/net/netlink', 'latin1').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length >= 10 && Number(f[1]) === NETLINK_NETFILTER && f[9] === fresh[0].inode) return Number(fresh[0].name);
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
 
 let socket: RawSocketType;
+let fd: number | undefined;
 try {
-  socket = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 8192, recvBufferSize: 0, sendBufferSize: 0 });
+  const before = new Set(netlinkFds().map((f) => f.name));
+  socket = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: MAX_DATAGRAM, recvBufferSize: 0, sendBufferSize: 0 });
+  fd = socketFd(before);
   for (const g of groups) socket.addMembership(g);
   socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
 } catch (e) {
@@ -61,42 +112,167 @@ try {
   process.exit(1);
 }
 
+/**
+ * The gather pause: at most GATHER_MS, and short enough that a flood of events (about a million a second, each
+ * taking about a kilobyte of the receive buffer) fills no more than a quarter of the buffer meanwhile. While the
+ * socket stays empty the pause doubles, up to that safe length.
+ */
+const safePauseMs = Math.max(0.02, (socket.getRecvBufferSize() / 1024 / 1e6 / 4) * 1000);
+const gatherMs = Math.min(GATHER_MS, safePauseMs);
+
 // the READY record goes out synchronously, before anything else; then fd 1 becomes a non-blocking stream
 const out = new Socket({ fd: 1, readable: false, writable: true });
 out.on('error', () => process.exit(0)); // the parent went away
 
-let pending: Buffer[] = [];
-let flushScheduled = false;
+/** Records not yet written: a drain reads datagrams straight into this. */
+const staged = Buffer.allocUnsafeSlow(STAGE_SIZE);
+let stagedLen = 0;
 let dropping = false;
-const flush = (): void => {
-  flushScheduled = false;
-  if (pending.length === 0) return;
-  const data = Buffer.concat(pending);
-  pending = [];
-  out.write(data);
-};
+const scratch = Buffer.allocUnsafe(MAX_DATAGRAM);
 
-socket.on('message', (d: Buffer, rinfo: { port: number }) => {
-  if (rinfo.port !== 0) return;
-  if (out.writableLength > MAX_QUEUED) {
-    if (!dropping) pending.push(control(CONTROL.ERROR, 105 /* ENOBUFS */));
+/**
+ * Records the pipe has not taken yet, oldest first. While a burst is read, they are written with non-blocking
+ * writes between reads; before the event loop runs again, the stream `out` takes what is left.
+ */
+const queue: Buffer[] = [];
+let queued = 0;
+
+function writeQueued(): void {
+  // what the stream still holds goes first
+  if (out.writableLength > 0) return;
+  while (queue.length) {
+    const b = queue[0];
+    let w: number;
+    try {
+      w = writeSync(1, b);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return;
+      process.exit(0); // the parent went away
+    }
+    queued -= w;
+    if (w < b.length) {
+      queue[0] = b.subarray(w);
+      return;
+    }
+    queue.shift();
+  }
+}
+
+function flush(): void {
+  if (stagedLen > 0) {
+    queue.push(Buffer.from(staged.subarray(0, stagedLen)));
+    queued += stagedLen;
+    stagedLen = 0;
+  }
+  writeQueued();
+}
+
+/** Before the event loop runs: the stream takes what the pipe did not, and writes it as the pipe drains. */
+function handOver(): void {
+  flush();
+  for (const b of queue) out.write(b);
+  queue.length = 0;
+  queued = 0;
+}
+
+function stageControl(kind: number, value: number): void {
+  if (stagedLen + 12 > staged.length) flush();
+  staged.writeUInt32LE(RECORD_CONTROL, stagedLen);
+  staged.writeUInt32LE(kind, stagedLen + 4);
+  staged.writeUInt32LE(value >>> 0, stagedLen + 8);
+  stagedLen += 12;
+}
+
+/** Room for one more datagram's record, or undefined while the parent is too far behind (then it is dropped). */
+function room(n: number): Buffer | undefined {
+  if (queued + out.writableLength > MAX_QUEUED) {
+    if (!dropping) stageControl(CONTROL.ERROR, ERRNO.ENOBUFS);
     dropping = true;
-    return;
+    return undefined;
   }
   dropping = false;
-  const head = Buffer.allocUnsafe(4);
-  head.writeUInt32LE(d.length, 0);
-  pending.push(head, d);
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
+  if (stagedLen + n > staged.length) flush();
+  return staged;
+}
+
+/** Reads every datagram the socket holds into the records; returns how many. ENOBUFS is passed on. */
+function drain(sock: number): number {
+  let n = 0;
+  for (;;) {
+    const b = room(4 + MAX_DATAGRAM);
+    let r: number;
+    try {
+      r = readSync(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM, null);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return n;
+      if (code === 'EINTR') continue;
+      // ENOBUFS: the socket overran and the kernel dropped events; reading goes on
+      stageControl(CONTROL.ERROR, Math.abs((e as { errno?: number }).errno ?? ERRNO.EIO));
+      if (code !== 'ENOBUFS') return n;
+      continue;
+    }
+    n++;
+    if (b) {
+      b.writeUInt32LE(r, stagedLen);
+      stagedLen += 4 + r;
+    }
   }
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+socket.on('message', (d: Buffer, rinfo: { port: number }) => {
+  if (rinfo.port === 0) {
+    const b = room(4 + d.length);
+    if (b) {
+      b.writeUInt32LE(d.length, stagedLen);
+      d.copy(b, stagedLen + 4);
+      stagedLen += 4 + d.length;
+    }
+  }
+  if (fd !== undefined) readBurst(fd);
+  handOver();
 });
-socket.on('error', (e: { errno?: number }) => {
-  pending.push(control(CONTROL.ERROR, Math.abs(e.errno ?? 5)));
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
+
+/**
+ * Reads until the socket has stayed empty for QUIET_MS, pausing between drains so that a burst gathers. The
+ * event loop (and with it the addon's poll of the socket) only runs again once events have stopped coming: an
+ * overrun while the addon polls is the one thing that takes this process down.
+ */
+function readBurst(sock: number): void {
+  // errors from read() are expected (EAGAIN ends every drain): no stack traces for them
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    let quietSince = -1;
+    let flushedAt = performance.now();
+    let wait = gatherMs;
+    for (;;) {
+      const n = drain(sock);
+      const t = performance.now();
+      if (n > 0) {
+        quietSince = -1;
+        wait = gatherMs;
+      } else {
+        if (quietSince < 0) quietSince = t;
+        wait = Math.min(safePauseMs, wait * 2);
+      }
+      // handed on when the burst pauses, and at least every HOLD_MS in a steady stream
+      if (n === 0 || t - flushedAt >= HOLD_MS) {
+        flush();
+        flushedAt = t;
+      }
+      if (quietSince >= 0 && t - quietSince >= QUIET_MS) return;
+      if (n < FLOOD) Atomics.wait(pause, 0, 0, wait);
+    }
+  } finally {
+    Error.stackTraceLimit = limit;
   }
+}
+
+socket.on('error', (e: { errno?: number }) => {
+  stageControl(CONTROL.ERROR, Math.abs(e.errno ?? 5));
+  handOver();
 });
 writeOut(control(CONTROL.READY, socket.getRecvBufferSize()));

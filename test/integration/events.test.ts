@@ -120,4 +120,25 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     expect(err).toMatch(/flow events have been shown\.\n$/);
     expect(err).not.toMatch(/terminate called|Error:|\n\s+at /);
   });
+
+  it('a socket far too small for a burst (-b 4096): ENOBUFS warnings, the events read are printed, the stream goes on', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 5000; i++) lines.push(`-I -s 10.7.${i >> 8}.${i & 255} -d 10.8.0.1 -p udp --sport 1 --dport 2 -t 30`);
+    writeFileSync(`${OUT}/small.txt`, lines.join('\n') + '\n');
+    runSh(
+      NS,
+      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -b 4096 > small.out 2> small.err; echo $? > small.rc) & sleep 1.2;` +
+        ` conntrack -R small.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.8 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
+      { timeoutMs: 60_000 },
+    );
+    const out = readFileSync(`${OUT}/small.out`, 'latin1').split('\n').filter(Boolean);
+    const err = readFileSync(`${OUT}/small.err`, 'latin1');
+    expect(readFileSync(`${OUT}/small.rc`, 'latin1').trim()).toBe('0');
+    expect(out.at(-1)).toMatch(/src=7\.7\.7\.8/); // still listening after the burst
+    expect(err).toMatch(/^NOTICE: Netlink socket buffer size has been set to \d+ bytes\.\n/);
+    expect(err).toContain('WARNING: We have hit ENOBUFS! We are losing events.\n');
+    // every event line printed is counted in the summary
+    expect(err).toMatch(new RegExp(`\n?conntrack v1\\.4\\.7 \\(conntrack-tools\\): ${out.length} flow events have been shown\\.\n$`));
+    expect(err).not.toMatch(/terminate called|Error:|\n\s+at /);
+  });
 });
