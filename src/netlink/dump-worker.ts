@@ -5,11 +5,13 @@
 // also pauses the kernel's dump, so memory stays flat however large the table.
 
 import { createRequire } from 'node:module';
+import { readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN } from './constants.js';
+import { newNetlinkFd, socketFds } from './socket-fd.js';
 
 export interface DumpWorkerData {
   /** the encoded request, sequence number included */
@@ -52,6 +54,8 @@ function newBatch(): Uint8Array {
 setFlagsFromString('--expose-gc');
 const collect = runInNewContext('gc') as (opts?: { type: 'minor' | 'major' }) => void;
 const COLLECT_EVERY = 4 << 20;
+/** How long (in 1 ms waits) read(2) may find nothing before the addon's reading takes over. */
+const MAX_WAIT_MS = 100;
 let receivedSinceCollect = 0;
 
 let batch = newBatch();
@@ -89,12 +93,14 @@ function endsRequest(d: Buffer): boolean {
   return false;
 }
 
+const before = socketFds();
 const socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
   messagePeeking: false,
   msgBufferSize: data.recvChunk,
   recvBufferSize: data.recvBufferSize,
   sendBufferSize: 0,
 });
+const fd = newNetlinkFd(before, NETLINK_NETFILTER);
 
 function finish(): void {
   if (finished) return;
@@ -144,3 +150,56 @@ socket.on('error', (e: { errno?: number; syscall?: string }) => {
 socket.send(Buffer.from(data.request), {}, (e?: { errno?: number }) => {
   if (e) port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: 'sendmsg' } satisfies DumpWorkerMessage);
 });
+if (fd !== undefined) readDump(fd);
+
+/**
+ * Receives the dump with read(2), each datagram straight into the batch: no buffer and no callback per datagram.
+ * A dump never needs to be waited for (the kernel builds the next datagram inside the read), so this runs to
+ * the end without the event loop; the addon's own reading (above) only takes over if the request has not been
+ * answered after a while, which would mean it was not sent yet.
+ */
+function readDump(sock: number): void {
+  // errors from read() end the dump or are retried: no stack traces for them
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const view = (): Buffer => Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
+    let b = view();
+    let waited = 0;
+    while (!finished) {
+      if (Atomics.load(control, CANCELLED)) {
+        finish();
+        return;
+      }
+      if (used + data.recvChunk > batch.length) {
+        post();
+        b = view();
+      }
+      let r: number;
+      try {
+        r = readSync(sock, b, used, data.recvChunk, null);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EINTR') continue;
+        if (err.code === 'EAGAIN') {
+          if (used === 0 && waited >= MAX_WAIT_MS) return; // to the addon's reading
+          Atomics.wait(control, CANCELLED, 0, 1);
+          waited++;
+          continue;
+        }
+        finished = true;
+        post();
+        port.postMessage({ kind: 'error', errno: Math.abs(err.errno ?? 5), syscall: 'recvmsg' } satisfies DumpWorkerMessage);
+        setImmediate(() => socket.close());
+        return;
+      }
+      waited = 0;
+      const d = b.subarray(used, used + r);
+      used += r;
+      lengths.push(r);
+      if (endsRequest(d)) finish();
+    }
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}

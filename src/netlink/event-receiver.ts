@@ -13,12 +13,13 @@
 //   node event-receiver.js GROUP[,GROUP...] [RECVBUF]
 
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, readlinkSync, readSync, writeSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import { NETLINK_NETFILTER } from './constants.js';
 import { CONTROL, RECORD_CONTROL } from './event-records.js';
 import { ERRNO } from './errno.js';
+import { newNetlinkFd, socketFds } from './socket-fd.js';
 
 
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
@@ -67,44 +68,12 @@ const HOLD_MS = 5;
 /** A drain that read this many datagrams is in a flood: read on without pausing. */
 const FLOOD = 64;
 
-function netlinkFds(): Array<{ name: string; inode: string }> {
-  const out: Array<{ name: string; inode: string }> = [];
-  for (const name of readdirSync('/proc/self/fd')) {
-    try {
-      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${name}`));
-      if (m) out.push({ name, inode: m[1] });
-    } catch {
-      // closed while listing (the listing's own descriptor)
-    }
-  }
-  return out;
-}
-
-/**
- * The socket's file descriptor (the addon does not expose it): the one socket that appeared when it was
- * opened, confirmed in /proc/self/net/netlink as a NETLINK_NETFILTER socket. Undefined if not found: then the
- * addon alone reads, one datagram per callback.
- */
-function socketFd(before: Set<string>): number | undefined {
-  const fresh = netlinkFds().filter((f) => !before.has(f.name));
-  if (fresh.length !== 1) return undefined;
-  try {
-    for (const line of readFileSync('/proc/self/net/netlink', 'latin1').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length >= 10 && Number(f[1]) === NETLINK_NETFILTER && f[9] === fresh[0].inode) return Number(fresh[0].name);
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
-}
-
 let socket: RawSocketType;
 let fd: number | undefined;
 try {
-  const before = new Set(netlinkFds().map((f) => f.name));
+  const before = socketFds();
   socket = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: MAX_DATAGRAM, recvBufferSize: 0, sendBufferSize: 0 });
-  fd = socketFd(before);
+  fd = newNetlinkFd(before, NETLINK_NETFILTER);
   for (const g of groups) socket.addMembership(g);
   socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
 } catch (e) {
