@@ -14,7 +14,7 @@ import type { CommandContext, CommandResult } from './context.js';
 export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
   const decoder = new FlowDecoder();
-  const print = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(cmd, ctx, 'list');
+  const print: FlowPrinter & { tally?: Tally } = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(cmd, ctx, 'list');
   if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
     // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
     const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
@@ -34,9 +34,15 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
   const skip = compileFilter(cmd);
   const skipRaw = compileRawPrefilter(cmd);
   const opts: DumpOptions = { ...kernelDumpFilter(cmd), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
+  // --tally of one field with no filter left to apply here: most entries are counted without decoding them
+  const countRaw = print.tally && !skip ? print.tally : undefined;
   const error = await ctx.client
     .dumpRaw(opts, (buf, off, len) => {
       if (skipRaw && skipRaw(buf, off, len)) return;
+      if (countRaw && countRaw.addRaw(buf, off, len)) {
+        counter++;
+        return;
+      }
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       print.flow(flow);
@@ -51,9 +57,10 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
 }
 
 /** --tally: count instead of print; the report is written after the last entry. */
-function tallyPrinter(cmd: ParsedCommand, ctx: CommandContext): FlowPrinter {
+function tallyPrinter(cmd: ParsedCommand, ctx: CommandContext): FlowPrinter & { tally: Tally } {
   const tally = new Tally(cmd.extras.tally!);
   return {
+    tally,
     flow: (f) => tally.add(f),
     end: () => tally.render((s) => ctx.out.write(s), cmd.extras.top),
   };

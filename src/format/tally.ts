@@ -7,6 +7,7 @@ import type { TallyKey } from '../cli/parse.js';
 import type { Flow } from '../ctnetlink/model.js';
 import { statusNames } from './json.js';
 import { flowStateName, l3Name, protoName } from './tables.js';
+import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldReader } from '../ctnetlink/raw-fields.js';
 
 /** What an entry shows for a key it does not have (an ICMP entry's dport, an entry without a helper). */
 export const NO_VALUE = '-';
@@ -72,33 +73,195 @@ export class KeyCounts {
   }
 }
 
+/** How a number read straight from the message (raw-fields.ts) reads as a --tally value, by field. */
+const NUMBER_TEXT: Record<RawField, (v: number) => string> = {
+  src: ipv4,
+  dst: ipv4,
+  'reply-src': ipv4,
+  'reply-dst': ipv4,
+  sport: String,
+  dport: String,
+  'reply-sport': String,
+  'reply-dport': String,
+  proto: (p) => (protoName(p) === 'unknown' ? String(p) : protoName(p)),
+  mark: String,
+  zone: String,
+};
+
+function ipv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
+}
+
+/** Counts per u32 key in an open-addressing table, each key with the order it was first seen in. */
+class NumberCounts {
+  keys = new Uint32Array(1 << 10);
+  counts = new Float64Array(1 << 10);
+  /** first-seen order, -1 for an empty slot */
+  seqs = new Int32Array(1 << 10).fill(-1);
+  size = 0;
+
+  add(key: number, seq: () => number): void {
+    let mask = this.keys.length - 1;
+    let i = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+    for (;;) {
+      if (this.seqs[i] < 0) break;
+      if (this.keys[i] === key) {
+        this.counts[i]++;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    if (2 * (this.size + 1) > this.keys.length) {
+      this.grow();
+      mask = this.keys.length - 1;
+      i = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+      while (this.seqs[i] >= 0) i = (i + 1) & mask;
+    }
+    this.keys[i] = key;
+    this.counts[i] = 1;
+    this.seqs[i] = seq();
+    this.size++;
+  }
+
+  private grow(): void {
+    const { keys, counts, seqs } = this;
+    const n = keys.length * 2;
+    this.keys = new Uint32Array(n);
+    this.counts = new Float64Array(n);
+    this.seqs = new Int32Array(n).fill(-1);
+    const mask = n - 1;
+    for (let j = 0; j < keys.length; j++) {
+      if (seqs[j] < 0) continue;
+      let i = Math.imul(keys[j], 0x9e3779b1) >>> 0 & mask;
+      while (this.seqs[i] >= 0) i = (i + 1) & mask;
+      this.keys[i] = keys[j];
+      this.counts[i] = counts[j];
+      this.seqs[i] = seqs[j];
+    }
+  }
+}
+
 export class Tally {
   private readonly counts = new KeyCounts();
   private readonly value: Array<(f: Flow) => string>;
+  /**
+   * A tally of one field that can be read from the raw message: the numbers it reads are counted here, the
+   * entries it cannot read (an IPv6 address, no port) are decoded and counted as text (`text`).
+   */
+  private readonly raw?: { read: RawFieldReader; numbers: NumberCounts; toText: (v: number) => string; text: Map<string, { count: number; seq: number }> };
+  private seq = 0;
+  private readonly nextSeq = (): number => this.seq++;
 
-  constructor(private readonly keys: readonly TallyKey[]) {
+  /** `raw: false`: count every entry from its decoded form (addRaw() then always says no). */
+  constructor(
+    private readonly keys: readonly TallyKey[],
+    opts: { raw?: boolean } = {},
+  ) {
     this.value = keys.map((k) => KEY_VALUE[k]);
+    const only = keys.length === 1 && opts.raw !== false && (RAW_FIELDS as readonly string[]).includes(keys[0]) ? (keys[0] as RawField) : undefined;
+    if (only) this.raw = { read: rawFieldReader(only), numbers: new NumberCounts(), toText: NUMBER_TEXT[only], text: new Map() };
+  }
+
+  /** Counts the entry in buf[off, off+len) without decoding it, if it can; false: decode it and add() it. */
+  addRaw(buf: Buffer, off: number, len: number): boolean {
+    const raw = this.raw;
+    if (!raw) return false;
+    const v = raw.read(buf, off, len);
+    if (v === NEEDS_DECODE) return false;
+    raw.numbers.add(v, this.nextSeq);
+    return true;
   }
 
   add(f: Flow): void {
     let key = '';
     for (let i = 0; i < this.value.length; i++) key += (i ? '\t' : '') + this.value[i](f);
-    this.counts.add(key);
+    if (!this.raw) {
+      this.counts.add(key);
+      return;
+    }
+    const c = this.raw.text.get(key);
+    if (c) c.count++;
+    else this.raw.text.set(key, { count: 1, seq: this.nextSeq() });
   }
 
   /** Distinct keys seen so far. */
   get size(): number {
-    return this.counts.size;
+    return this.raw ? this.raw.numbers.size + this.raw.text.size : this.counts.size;
   }
 
   /** The largest counts first (ties in the order first seen), at most `top` of them. */
   rows(top?: number): Array<{ count: number; values: string[] }> {
+    if (this.raw) {
+      const rows: Array<{ count: number; values: string[] }> = [];
+      this.rawEach(top, (count, value) => rows.push({ count, values: [value] }));
+      return rows;
+    }
     const sorted = this.counts.sorted();
     return sorted.slice(0, top ?? sorted.length).map(([k, count]) => ({ count, values: k.split('\t') }));
   }
 
+  /**
+   * A raw tally's keys, largest count first, ties in the order first seen. Every key has its first-seen number
+   * (0 .. size-1, numbers and text together): laid out in that order and placed by count, a counting sort that
+   * keeps ties in order. Calls `each(count, value)` for at most `top` of them.
+   */
+  private rawEach(top: number | undefined, each: (count: number, value: string) => void): void {
+    const { numbers, text, toText } = this.raw!;
+    const n = this.seq;
+    // by first-seen number: the count, and where the key is (slot in numbers, or -1 - index into texts)
+    const countOf = new Float64Array(n);
+    const where = new Int32Array(n);
+    let maxCount = 0;
+    for (let i = 0; i < numbers.seqs.length; i++) {
+      const q = numbers.seqs[i];
+      if (q < 0) continue;
+      countOf[q] = numbers.counts[i];
+      where[q] = i;
+      if (numbers.counts[i] > maxCount) maxCount = numbers.counts[i];
+    }
+    const texts: string[] = [];
+    for (const [key, c] of text) {
+      countOf[c.seq] = c.count;
+      where[c.seq] = -1 - texts.length;
+      texts.push(key);
+      if (c.count > maxCount) maxCount = c.count;
+    }
+    let order: Int32Array;
+    if (maxCount <= 4 * n + 16) {
+      const starts = new Float64Array(maxCount + 2);
+      for (let q = 0; q < n; q++) starts[maxCount - countOf[q] + 1]++;
+      for (let c = 1; c < starts.length; c++) starts[c] += starts[c - 1];
+      order = new Int32Array(n);
+      for (let q = 0; q < n; q++) order[starts[maxCount - countOf[q]]++] = q;
+    } else {
+      order = Int32Array.from({ length: n }, (_, q) => q).sort((a, b) => countOf[b] - countOf[a] || a - b);
+    }
+    const limit = Math.min(n, top ?? n);
+    for (let r = 0; r < limit; r++) {
+      const q = order[r];
+      const w = where[q];
+      each(countOf[q], w >= 0 ? toText(numbers.keys[w]) : texts[-1 - w]);
+    }
+  }
+
   /** The report: "   COUNT key=value ..." lines, counts right-aligned in at least 7 columns as uniq -c does. */
   render(write: (text: string) => void, top?: number): void {
+    if (this.raw) {
+      // one key: the largest count comes first and sets the width; lines go out in chunks
+      const prefix = ' ' + this.keys[0] + '=';
+      let width = 0;
+      let chunk = '';
+      this.rawEach(top, (count, value) => {
+        if (width === 0) width = Math.max(7, String(count).length);
+        chunk += String(count).padStart(width) + prefix + value + '\n';
+        if (chunk.length >= 1 << 16) {
+          write(chunk);
+          chunk = '';
+        }
+      });
+      if (chunk) write(chunk);
+      return;
+    }
     const rows = this.rows(top);
     let width = 7;
     for (const r of rows) width = Math.max(width, String(r.count).length);
