@@ -10,7 +10,7 @@
 // status list, zones) is part of the shape, so the parser has seen it. A line with anything unusual (another
 // option, an option twice, quotes, tabs, an odd spacing, a value the slot does not take) is simply not fast.
 
-import { CTA, IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
+import { CTA, IPCTNL_MSG_CT, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { writeTuple, type TupleSpec } from '../ctnetlink/encode.js';
 import { writeEntry, type EntrySpec } from '../ctnetlink/template.js';
 import { AF, NFNL_SUBSYS } from '../netlink/constants.js';
@@ -57,8 +57,6 @@ const KEY_WORDS: ReadonlyMap<string, number> = new Map([
   ['--reply-zone', 5],
 ]);
 
-/** Protocols whose tuples carry ports (the port slots are only fast for these). */
-const PORTED: ReadonlySet<number> = new Set([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);
 
 /** How many lines of a shape the full parser checks before the shape is trusted. */
 const LINES_TO_CHECK = 2;
@@ -213,7 +211,7 @@ interface Shape {
 function entryOf(base: EntrySpec, s: Float64Array): EntrySpec | undefined {
   const o = base.orig;
   if (!o || o.l3 !== AF.INET || Number.isNaN(s[SLOT.ORIG_SRC]) || Number.isNaN(s[SLOT.ORIG_DST])) return undefined;
-  const ported = o.protonum !== undefined && PORTED.has(o.protonum);
+  const ported = o.protonum !== undefined && PORT_PROTOCOLS.has(o.protonum);
   const hasPorts = !Number.isNaN(s[SLOT.ORIG_SPORT]) || !Number.isNaN(s[SLOT.ORIG_DPORT]) || !Number.isNaN(s[SLOT.REPLY_SPORT]) || !Number.isNaN(s[SLOT.REPLY_DPORT]);
   if (hasPorts && !ported) return undefined;
   const orig: TupleSpec = {

@@ -281,3 +281,6 @@ export const IPPROTO = {
   SCTP: 132,
   UDPLITE: 136,
 } as const;
+
+/** The protocols whose tuples carry ports, printed as sport= / dport= (GRE's keys print as srckey= / dstkey=). */
+export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);

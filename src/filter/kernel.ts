@@ -4,7 +4,7 @@
 
 import { OPT } from '../cli/commands.js';
 import type { Template } from '../cli/template.js';
-import { IPPROTO } from '../ctnetlink/constants.js';
+import { PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleFilter } from '../ctnetlink/encode.js';
 import type { DumpFilter } from '../ctnetlink/requests.js';
 
@@ -15,7 +15,6 @@ export interface KernelFilterInput {
 }
 
 /** Protocols whose ports the kernel's CTA_FILTER compares, as conntrack's own comparison does. */
-const PORTED = new Set<number>([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);
 
 /**
  * The original-tuple part: exact addresses (not CIDR: those are checked in userspace), the protocol and, for
@@ -42,7 +41,7 @@ export function tupleFilterOf(input: KernelFilterInput): TupleFilter | undefined
   if (p !== undefined) {
     f.protonum = p;
     any = true;
-    if (PORTED.has(p)) {
+    if (PORT_PROTOCOLS.has(p)) {
       if (tmpl.orig.srcPort !== undefined) f.srcPort = tmpl.orig.srcPort;
       if (tmpl.orig.dstPort !== undefined) f.dstPort = tmpl.orig.dstPort;
     }

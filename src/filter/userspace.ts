@@ -3,7 +3,7 @@
 // formatIPv4/formatIPv6 give one canonical text per address, so equal text means equal bytes.
 
 import { formatIPv4, formatIPv6 } from '../ctnetlink/addresses.js';
-import { IPPROTO, IPS } from '../ctnetlink/constants.js';
+import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
 import { isDnat, isSnat } from '../format/save.js';
 import { CT_COMPARISON, OPT } from '../cli/commands.js';
@@ -237,7 +237,6 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
   };
 }
 
-const PORT_PROTOCOLS = new Set<number>([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.DCCP, IPPROTO.SCTP]);
 
 /**
  * A cheap first look at the raw message, before it is decoded: when the template names the protocol (and

@@ -4,7 +4,8 @@
 // as uniq -c pads it, then KEY=VALUE pairs in the order the keys were given.
 
 import type { TallyKey } from '../cli/parse.js';
-import type { Flow } from '../ctnetlink/model.js';
+import type { Flow, Tuple } from '../ctnetlink/model.js';
+import { PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { statusNames } from './json.js';
 import { flowStateName, l3Name, protoName } from './tables.js';
 import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldReader } from '../ctnetlink/raw-fields.js';
@@ -13,6 +14,12 @@ import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldR
 export const NO_VALUE = '-';
 
 const num = (v: number | undefined): string => (v === undefined ? NO_VALUE : String(v));
+/**
+ * A tuple's port as the default line shows it: for the protocols with ports, 0 when the kernel sent none (a
+ * generic DCCP entry); none for the others (GRE's keys print as srckey=, not as ports).
+ */
+const port = (t: Tuple | undefined, which: 'srcPort' | 'dstPort'): string =>
+  t?.protonum !== undefined && PORT_PROTOCOLS.has(t.protonum) ? String(t[which] ?? 0) : NO_VALUE;
 const str = (v: string | undefined): string => v ?? NO_VALUE;
 
 const KEY_VALUE: Record<TallyKey, (f: Flow) => string> = {
@@ -20,10 +27,10 @@ const KEY_VALUE: Record<TallyKey, (f: Flow) => string> = {
   dst: (f) => str(f.orig?.dst),
   'reply-src': (f) => str(f.reply?.src),
   'reply-dst': (f) => str(f.reply?.dst),
-  sport: (f) => num(f.orig?.srcPort),
-  dport: (f) => num(f.orig?.dstPort),
-  'reply-sport': (f) => num(f.reply?.srcPort),
-  'reply-dport': (f) => num(f.reply?.dstPort),
+  sport: (f) => port(f.orig, 'srcPort'),
+  dport: (f) => port(f.orig, 'dstPort'),
+  'reply-sport': (f) => port(f.reply, 'srcPort'),
+  'reply-dport': (f) => port(f.reply, 'dstPort'),
   proto: (f) => {
     const p = f.orig?.protonum;
     return p === undefined ? NO_VALUE : protoName(p) === 'unknown' ? String(p) : protoName(p);

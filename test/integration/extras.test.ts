@@ -131,3 +131,30 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
     expect(events[1].mark).toBe(9);
   });
 });
+
+describe.skipIf(skipReason)('--tally of ports on a table of every protocol', () => {
+  const MIXED_NS = `ctit-xm-${process.pid}`;
+  beforeAll(() => {
+    netnsAdd(MIXED_NS);
+    const r = runRef(MIXED_NS, ['-R', join(REPO, 'fixtures/tables/mixed.txt')]);
+    if (r.status !== 0) throw new Error(`load failed: ${r.stderr}`);
+  });
+  afterAll(() => {
+    netnsDel(MIXED_NS);
+  });
+
+  // GRE's keys print as srckey=/dstkey=, ICMP has none: the pipeline never sees a port there, we count '-'
+  for (const key of ['sport', 'dport']) {
+    it(`-L --tally ${key} counts what the reference's pipeline counts (GRE, ICMP and IPv6 entries included)`, () => {
+      const ours = runOurs(MIXED_NS, ['-L', '--tally', key]);
+      const ref = runSh(MIXED_NS, `PATH=/usr/sbin:$PATH; conntrack -L 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^${key}=/) { print $i; break } }' | sort | uniq -c | sort -nr`);
+      expect(ours.status).toBe(0);
+      const got = counts(ours.stdout);
+      const none = got.get(`${key}=-`) ?? 0;
+      got.delete(`${key}=-`);
+      expect(got).toEqual(counts(ref.stdout));
+      expect(none).toBeGreaterThan(0);
+      expect(runRef(MIXED_NS, ['-L', '-p', 'gre']).stdout).toMatch(/srckey=/);
+    });
+  }
+});
