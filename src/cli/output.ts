@@ -26,6 +26,8 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 /** The command output: whole strings (write) and the default formatter's pieces (LineSink). */
 export interface TextSink extends LineSink {
   write(s: string): void;
+  /** appends text already encoded (whole lines), e.g. what a ByteSink gathered */
+  bytes(b: Uint8Array): void;
   /** writes out everything gathered so far */
   flush(): void;
 }
@@ -33,17 +35,16 @@ export interface TextSink extends LineSink {
 const FLUSH_AT = 1 << 16;
 
 /**
- * Output to a file descriptor through one byte buffer: the default formatter writes ASCII straight into it,
- * whole lines are flushed in chunks of about 64 KiB.
+ * Text gathered as bytes in one growing buffer: the default formatter writes ASCII straight into it, with no
+ * intermediate strings. FdSink writes it out; on its own it holds lines for later (-D prints each entry once the
+ * kernel has confirmed its delete).
  */
-export class FdSink implements TextSink {
-  private buf = Buffer.allocUnsafe(FLUSH_AT * 2);
-  private pos = 0;
-  private lineStart = 0;
+export class ByteSink implements TextSink {
+  buf = Buffer.allocUnsafe(FLUSH_AT * 2);
+  pos = 0;
+  protected lineStart = 0;
 
-  constructor(readonly fd: number) {}
-
-  private room(n: number): void {
+  protected room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(bigger, 0, 0, this.pos);
@@ -95,13 +96,43 @@ export class FdSink implements TextSink {
 
   write(s: string): void {
     this.str(s);
-    if (s.charCodeAt(s.length - 1) === 10) {
-      this.lineStart = this.pos;
-      if (this.pos >= FLUSH_AT) this.flush();
-    }
+    if (s.charCodeAt(s.length - 1) === 10) this.lineEnded();
   }
 
-  flush(): void {
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+    this.lineEnded();
+  }
+
+  protected lineEnded(): void {
+    this.lineStart = this.pos;
+  }
+
+  flush(): void {}
+
+  /** A copy of what was gathered, and a fresh start. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+    this.lineStart = 0;
+    return out;
+  }
+}
+
+/** Output to a file descriptor through a ByteSink's buffer, whole lines flushed in chunks of about 64 KiB. */
+export class FdSink extends ByteSink {
+  constructor(readonly fd: number) {
+    super();
+  }
+
+  protected override lineEnded(): void {
+    this.lineStart = this.pos;
+    if (this.pos >= FLUSH_AT) this.flush();
+  }
+
+  override flush(): void {
     if (this.pos === 0) return;
     const data = this.buf.subarray(0, this.pos);
     this.pos = 0;
@@ -143,6 +174,9 @@ export class MemorySink implements TextSink {
   }
   dropLast(): void {
     if (this.text.length > this.lineStart) this.text = this.text.slice(0, -1);
+  }
+  bytes(b: Uint8Array): void {
+    this.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
   }
   flush(): void {}
   /** returns what was gathered and starts over */

@@ -16,7 +16,7 @@ import { NlWriter } from '../netlink/writer.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { MemorySink } from '../cli/output.js';
+import { ByteSink } from '../cli/output.js';
 import { flowPrinter } from '../format/printer.js';
 import type { NfnlSocket } from '../netlink/socket.js';
 import { AnsweredBatches } from './answered-batches.js';
@@ -34,8 +34,8 @@ export interface ModifierSource {
 /** One datagram of deletes, and what each deleted entry prints. */
 interface Batch {
   seqs: number[];
-  /** the entries' lines end to end; line i ends at ends[i] */
-  text: string;
+  /** the entries' lines end to end, as bytes; line i ends at ends[i] */
+  text: Buffer;
   ends: number[];
 }
 
@@ -50,19 +50,17 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   const skipRaw = compileRawPrefilter(cmd);
   const decoder = new FlowDecoder();
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
-  const lineOut = new MemorySink();
+  const lineOut = new ByteSink();
   const print = flowPrinter({ ...cmd, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
   const msgs = new NlWriter(DELETE_BATCH * 256);
   let counter = 0;
   let ends: number[] = [];
   let seqs: number[] = [];
-  let text = '';
 
   const send = (): Promise<void> | undefined => {
-    const b: Batch = { seqs, text, ends };
+    const b: Batch = { seqs, text: lineOut.take(), ends };
     seqs = [];
     ends = [];
-    text = '';
     return batches.send(msgs.take(), b.seqs, undefined, (results) => {
       // the lines of the entries deleted (or gone already) up to the first failure
       let printed = 0;
@@ -75,7 +73,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
           break;
         }
       }
-      if (printed > 0) ctx.out.write(b.text.slice(0, b.ends[printed - 1]));
+      if (printed > 0) ctx.out.bytes(b.text.subarray(0, b.ends[printed - 1]));
       counter += printed;
     });
   };
@@ -90,8 +88,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       writeDeleteFromMessage(msgs, buf, off, len, seq);
       seqs.push(seq);
       print.flow(flow);
-      text += lineOut.take();
-      ends.push(text.length);
+      ends.push(lineOut.pos);
       // the dump pauses while too many batches are unanswered
       if (seqs.length >= DELETE_BATCH) return send();
       return undefined;

@@ -57,7 +57,6 @@ const KEY_WORDS: ReadonlyMap<string, number> = new Map([
   ['--reply-zone', 5],
 ]);
 
-
 /** How many lines of a shape the full parser checks before the shape is trusted. */
 const LINES_TO_CHECK = 2;
 /** Past this many distinct shapes, new ones are parsed fully (a file of one-off lines gains nothing here). */
