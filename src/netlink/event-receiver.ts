@@ -61,6 +61,8 @@ const MAX_DATAGRAM = 8192;
 const STAGE_SIZE = 256 << 10;
 /** The pause that lets a burst gather, at most; with a small receive buffer it is shorter (see gatherMs). */
 const GATHER_MS = 1;
+/** How often the receiver checks that its parent is still there. */
+const PARENT_CHECK_MS = 1000;
 /** How long the socket must stay empty before the event loop runs again (see readBurst). */
 const QUIET_MS = 20;
 /** The longest a steady stream of events waits here before it is handed on. */
@@ -245,3 +247,10 @@ socket.on('error', (e: { errno?: number }) => {
   handOver();
 });
 writeOut(control(CONTROL.READY, socket.getRecvBufferSize()));
+
+// A parent killed outright (SIGKILL) cannot stop this process, and a quiet socket gives it nothing to write and
+// fail on: it looks for its parent now and then.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0);
+}, PARENT_CHECK_MS);

@@ -85,6 +85,17 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     expect(r.oursRc.trim()).toBe('0');
   });
 
+  it('the event receiver of an -E killed outright (SIGKILL) goes away by itself', () => {
+    const r = runSh(
+      NS,
+      `node ${REPO}/bin/conntrack -E > /dev/null 2>&1 & p=$!; sleep 1.5; c=$(pgrep -P $p); echo "child=$c";` +
+        ` kill -9 $p; sleep 2.5; if kill -0 $c 2>/dev/null; then echo alive; kill -9 $c; else echo gone; fi`,
+      { timeoutMs: 20_000 },
+    );
+    expect(r.stdout).toMatch(/^child=\d+\n/);
+    expect(r.stdout).toMatch(/gone\n$/);
+  });
+
   it('-b sizes the event socket and says so', () => {
     const r = listenBoth(['-E', '-b', '1000000']);
     expect(r.oursErr.split('\n')[0]).toBe('NOTICE: Netlink socket buffer size has been set to 2000000 bytes.');
