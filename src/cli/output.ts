@@ -40,9 +40,13 @@ const FLUSH_AT = 1 << 16;
  * kernel has confirmed its delete).
  */
 export class ByteSink implements TextSink {
-  buf = Buffer.allocUnsafe(FLUSH_AT * 2);
+  buf: Buffer;
   pos = 0;
   protected lineStart = 0;
+
+  constructor(size = FLUSH_AT * 2) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
 
   protected room(n: number): void {
     if (this.pos + n <= this.buf.length) return;

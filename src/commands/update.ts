@@ -8,25 +8,26 @@
 import type { ParsedCommand } from '../cli/parse.js';
 import { OPT } from '../cli/commands.js';
 import { err2str, otherProblem } from '../cli/errors.js';
-import { MemorySink } from '../cli/output.js';
+import { ByteSink, type TextSink } from '../cli/output.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA, IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
-import { decodeFlow, FlowDecoder } from '../ctnetlink/decode.js';
+import { FlowDecoder } from '../ctnetlink/decode.js';
 import { TupleSpec } from '../ctnetlink/encode.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
-import { EntrySpec, entryAttrs, labelBitmap } from '../ctnetlink/template.js';
+import { EntrySpec, labelBitmap, writeEntry } from '../ctnetlink/template.js';
+import { NlWriter } from '../netlink/writer.js';
 import { compileUpdateFilter } from '../filter/userspace.js';
 import { tupleFilterOf } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
-import { u16be } from '../netlink/attributes.js';
 import { NFNL_SUBSYS } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { encodeRequest } from '../netlink/framing.js';
 import { inetAton, inetPton6 } from '../cli/inet.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 
 const UPDATE_BATCH = 64; // entries, two messages each
+/** Room for a batch's printed lines to start with (the buffer grows as needed). */
+const BATCH_TEXT = UPDATE_BATCH * 256;
 
 const addrBytes = (s: string | undefined, l3: number): Uint8Array | undefined =>
   s === undefined ? undefined : l3 === 10 ? inetPton6(s) : inetAton(s);
@@ -127,21 +128,36 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   const sock = client.modifier();
   const skip = compileUpdateFilter(cmd);
   const decoder = new FlowDecoder();
-  const lineOut = new MemorySink();
-  const print = flowPrinter(cmd, { ...ctx, out: lineOut }, 'update');
+  const replyDecoder = new FlowDecoder();
+  // Each entry's answer to its GET is formatted as it arrives, into its batch's bytes (entry k's text is
+  // [starts[k], ends[k])); a batch's text is written once the whole batch is answered. The printer writes to
+  // the batch whose answer it is formatting.
+  let batchText = new ByteSink(BATCH_TEXT);
+  let target = batchText;
+  const toTarget: TextSink = {
+    write: (s) => target.write(s),
+    str: (s) => target.str(s),
+    num: (n) => target.num(n),
+    dropLast: () => target.dropLast(),
+    bytes: (b) => target.bytes(b),
+    flush: () => {},
+  };
+  const print = flowPrinter(cmd, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
   const batches = new AnsweredBatches(sock, ctx.out, 2);
-  let msgs: Buffer[] = [];
+  const msgs = new NlWriter(UPDATE_BATCH * 1024);
   let seqs: number[] = [];
   let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
-  let printed: string[][] = [];
+  let starts: number[] = [];
+  let ends: number[] = [];
 
   const send = (): Promise<void> | undefined => {
-    const batchPrinted = printed;
-    const answered = batches.send(msgs, seqs, handlers, (results) => {
+    const batchStarts = starts;
+    const batchEnds = ends;
+    const text = batchText;
+    const answered = batches.send(msgs.take(), seqs, handlers, (results) => {
       for (let i = 0; i < results.length; i += 2) {
         const [upd, get] = [results[i], results[i + 1]];
-        const entry = batchPrinted[i / 2];
         if (batches.fatal !== undefined) return false;
         // an entry that vanished in the middle is skipped (1.4.8)
         if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) continue;
@@ -150,15 +166,18 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
           batches.fail(otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`));
           return false;
         }
-        for (const line of entry) ctx.out.write(line);
+        const from = batchStarts[i / 2];
+        const to = batchEnds[i / 2];
+        if (to > from) ctx.out.bytes(text.buf.subarray(from, to));
         counter++;
       }
       return true;
     });
-    msgs = [];
     seqs = [];
     handlers = [];
-    printed = [];
+    starts = [];
+    ends = [];
+    batchText = new ByteSink(BATCH_TEXT);
     return answered;
   };
 
@@ -173,22 +192,33 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
       const e = updatedEntry(cmd, flow);
       if (!e) return undefined;
       const l3 = flow.family; // each entry's own family (1.4.8); 1.4.7 sent the command's, often AF_UNSPEC
-      const zoneAttrs = e.zone !== undefined ? [u16be(CTA.ZONE, e.zone)] : [];
       const updSeq = sock.allocSeq();
-      msgs.push(encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags: 0, family: l3, attrs: entryAttrs(e) }, updSeq));
+      const upd = msgs.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, 0, l3, updSeq);
+      writeEntry(msgs, e);
+      msgs.endMessage(upd);
       seqs.push(updSeq);
       handlers.push(undefined);
       const getSeq = sock.allocSeq();
-      msgs.push(encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.GET, flags: 0, family: l3, attrs: [...entryAttrs({ orig: e.orig }), ...zoneAttrs] }, getSeq));
+      const get = msgs.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.GET, 0, l3, getSeq);
+      writeEntry(msgs, { orig: e.orig });
+      if (e.zone !== undefined) msgs.u16be(CTA.ZONE, e.zone);
+      msgs.endMessage(get);
       seqs.push(getSeq);
-      const lines: string[] = [];
-      printed.push(lines);
+      // where this entry's text lies in its batch's bytes, once its answer has come
+      const k = starts.length;
+      const sink = batchText;
+      const batchStarts = starts;
+      const batchEnds = ends;
+      batchStarts.push(0);
+      batchEnds.push(0);
       handlers.push((b, o, l) => {
-        print.flow(decodeFlow(b, o, l));
-        lines.push(lineOut.take());
+        target = sink;
+        batchStarts[k] = sink.pos;
+        print.flow(replyDecoder.decode(b, o, l));
+        batchEnds[k] = sink.pos;
       });
       // the dump pauses while too many batches are unanswered
-      if (msgs.length >= UPDATE_BATCH * 2) return send();
+      if (seqs.length >= UPDATE_BATCH * 2) return send();
       return undefined;
     })
     .then(
