@@ -40,8 +40,10 @@ export class ConntrackClient implements CtClient {
 
   /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
   modifier(): NfnlSocket {
-    // a large receive buffer: answers to batched changes arrive while the dump keeps the thread busy
-    return (this.modifierSocket ??= new NfnlSocket({ recvBufferSize: 4 << 20 }));
+    // A large receive buffer: answers to batched changes arrive while the dump keeps the thread busy. Each
+    // answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under 8 KiB;
+    // the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
+    return (this.modifierSocket ??= new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
   }
 
   static open(opts: SocketOptions = {}): ConntrackClient {

@@ -47,6 +47,8 @@ export interface SocketOptions {
   /** multicast group numbers to join (NFNLGRP_*) */
   groups?: number[];
   recvBufferSize?: number;
+  /** the largest datagram expected (the addon allocates, and zeroes, this much for each one it reads) */
+  msgBufferSize?: number;
 }
 
 let rawSocketClass: typeof RawSocketType | undefined;
@@ -73,7 +75,7 @@ export class NfnlSocket {
     try {
       this.raw = new Raw(NETLINK_NETFILTER, {
         messagePeeking: false,
-        msgBufferSize: RECV_CHUNK,
+        msgBufferSize: opts.msgBufferSize ?? RECV_CHUNK,
         recvBufferSize: opts.recvBufferSize ?? 0,
         sendBufferSize: 0,
       });
