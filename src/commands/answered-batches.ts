@@ -7,7 +7,7 @@
 // stops the command after its first batch.
 
 import type { TextSink } from '../cli/output.js';
-import { NLM_F } from '../netlink/constants.js';
+import { ackLast } from '../netlink/framing.js';
 import type { MessageHandler, NfnlSocket } from '../netlink/socket.js';
 
 export class AnsweredBatches {
@@ -29,26 +29,18 @@ export class AnsweredBatches {
   }
 
   /**
-   * Sends one batch (messages, or messages end to end in one buffer). `onAnswers(results)` runs, in batch order, with each message's errno (0 for success);
-   * returning false skips the flush that follows it. Returns a promise for the dump callback to return (the
+   * Sends one batch, its messages end to end in one buffer. `onAnswers(results)` runs, in batch order, with
+   * each message's errno (0 for success); returning false skips the flush that follows it. Returns a promise for the dump callback to return (the
    * dump waits for it) while too many batches are unanswered, otherwise undefined.
    */
   send(
-    msgs: Buffer[] | Buffer,
+    msgs: Buffer,
     seqs: number[],
     handlers: Array<MessageHandler | undefined> | undefined,
     onAnswers: (results: number[]) => boolean | void,
   ): Promise<void> | undefined {
     if (msgs.length === 0) return undefined;
-    if (Array.isArray(msgs)) {
-      const last = msgs[msgs.length - 1];
-      last.writeUInt16LE(last.readUInt16LE(6) | NLM_F.ACK, 6);
-    } else {
-      // messages end to end in one buffer: find where the last one starts
-      let last = 0;
-      for (let off = 0; off < msgs.length; off += msgs.readUInt32LE(off)) last = off;
-      msgs.writeUInt16LE(msgs.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
-    }
+    ackLast(msgs);
     const answered = this.sock.sendBatch(msgs, seqs, handlers);
     this.chain = this.chain.then(async () => {
       let results: number[];

@@ -31,14 +31,6 @@ export interface ModifierSource {
   modifier(): NfnlSocket;
 }
 
-/** One datagram of deletes, and what each deleted entry prints. */
-interface Batch {
-  seqs: number[];
-  /** the entries' lines end to end, as bytes; line i ends at ends[i] */
-  text: Buffer;
-  ends: number[];
-}
-
 export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
@@ -57,11 +49,12 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   let ends: number[] = [];
   let seqs: number[] = [];
 
+  // a batch's deletes go out as one datagram; its entries' lines wait, end to end, until it is answered (line i
+  // ends at ends[i])
   const send = (): Promise<void> | undefined => {
-    const b: Batch = { seqs, text: lineOut.take(), ends };
-    seqs = [];
-    ends = [];
-    return batches.send(msgs.take(), b.seqs, undefined, (results) => {
+    const text = lineOut.take();
+    const batchEnds = ends;
+    const answered = batches.send(msgs.take(), seqs, undefined, (results) => {
       // the lines of the entries deleted (or gone already) up to the first failure
       let printed = 0;
       for (; printed < results.length && batches.fatal === undefined; printed++) {
@@ -73,9 +66,12 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
           break;
         }
       }
-      if (printed > 0) ctx.out.bytes(b.text.subarray(0, b.ends[printed - 1]));
+      if (printed > 0) ctx.out.bytes(text.subarray(0, batchEnds[printed - 1]));
       counter += printed;
     });
+    seqs = [];
+    ends = [];
+    return answered;
   };
 
   const dumpError = await client

@@ -12,8 +12,9 @@ import { CMD } from '../cli/commands.js';
 import { err2str, otherProblem, parameterProblem } from '../cli/errors.js';
 import { ParsedCommand, parseArgs, ParseOptions, ParseSession } from '../cli/parse.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
-import { CTA, IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
+import { IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
 import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { ackLast } from '../netlink/framing.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { entryFromTemplate } from './create.js';
@@ -260,13 +261,7 @@ async function createBatch(client: ConntrackClient, msgs: Buffer, undos: Buffer,
   if (undoSeqs.length) {
     const undo = w.take();
     // the last delete asks for the ACK that says they are all done
-    let off = 0;
-    let last = 0;
-    while (off < undo.length) {
-      last = off;
-      off += undo.readUInt32LE(off);
-    }
-    undo.writeUInt16LE(undo.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
+    ackLast(undo);
     await sock.sendBatch(undo, undoSeqs);
   }
   throw otherProblem(`Operation failed: ${err2str(failErrno, lines.command[from + failAt], strerror)}`);

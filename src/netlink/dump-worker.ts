@@ -140,13 +140,16 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
     });
   }
 });
-socket.on('error', (e: { errno?: number; syscall?: string }) => {
+/** Receiving failed: what came before it goes over, then the error. */
+function fail(e: { errno?: number; syscall?: string }): void {
   if (finished) return;
   finished = true;
   post();
   port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: e.syscall ?? 'recvmsg' } satisfies DumpWorkerMessage);
   setImmediate(() => socket.close());
-});
+}
+
+socket.on('error', fail);
 socket.send(Buffer.from(data.request), {}, (e?: { errno?: number }) => {
   if (e) port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: 'sendmsg' } satisfies DumpWorkerMessage);
 });
@@ -187,10 +190,7 @@ function readDump(sock: number): void {
           waited++;
           continue;
         }
-        finished = true;
-        post();
-        port.postMessage({ kind: 'error', errno: Math.abs(err.errno ?? 5), syscall: 'recvmsg' } satisfies DumpWorkerMessage);
-        setImmediate(() => socket.close());
+        fail({ errno: err.errno, syscall: 'recvmsg' });
         return;
       }
       waited = 0;

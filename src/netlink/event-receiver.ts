@@ -21,7 +21,6 @@ import { CONTROL, RECORD_CONTROL } from './event-records.js';
 import { ERRNO } from './errno.js';
 import { newNetlinkFd, socketFds } from './socket-fd.js';
 
-
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -147,11 +146,10 @@ function handOver(): void {
 }
 
 function stageControl(kind: number, value: number): void {
-  if (stagedLen + 12 > staged.length) flush();
-  staged.writeUInt32LE(RECORD_CONTROL, stagedLen);
-  staged.writeUInt32LE(kind, stagedLen + 4);
-  staged.writeUInt32LE(value >>> 0, stagedLen + 8);
-  stagedLen += 12;
+  const c = control(kind, value);
+  if (stagedLen + c.length > staged.length) flush();
+  c.copy(staged, stagedLen);
+  stagedLen += c.length;
 }
 
 /** Room for one more datagram's record, or undefined while the parent is too far behind (then it is dropped). */

@@ -88,3 +88,13 @@ export const isError = (type: number): boolean => type === NLMSG.ERROR;
 export const nfgenFamily = (buf: Buffer, off: number): number => buf[off + NLMSG_HDRLEN];
 export const nfgenResId = (buf: Buffer, off: number): number => buf.readUInt16BE(off + NLMSG_HDRLEN + 2);
 export const ATTRS_OFFSET = NLMSG_HDRLEN + NFGENMSG_LEN;
+
+/**
+ * Sets NLM_F_ACK on the last of the messages lying end to end in buf: the kernel handles a datagram's messages
+ * in order, so that one ACK says they are all done.
+ */
+export function ackLast(buf: Buffer): void {
+  let last = 0;
+  for (let off = 0; off < buf.length; off += buf.readUInt32LE(off)) last = off;
+  buf.writeUInt16LE(buf.readUInt16LE(last + 6) | NLM_F.ACK, last + 6);
+}
