@@ -131,3 +131,11 @@ export function compareCommand(ns: string, args: string[], opts?: RunOptions): {
   if (!problem && ref.status !== ours.status) problem = `exit ${ref.status} != ${ours.status}`;
   return { ref, ours, problem: problem ? `conntrack ${args.join(' ')}: ${problem}` : undefined };
 }
+
+/**
+ * A shell command that waits, at most 10 s, until N event listeners are subscribed in this network namespace:
+ * NETLINK_NETFILTER sockets (protocol 12) in /proc/net/netlink that joined a multicast group. A fixed sleep
+ * before the traffic is too short on a loaded machine, and a listener that is late misses the events.
+ */
+export const waitListeners = (n: number): string =>
+  `for _i in $(seq 100); do [ "$(awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l)" -ge ${n} ] && break; sleep 0.1; done`;

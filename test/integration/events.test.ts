@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitListeners } from '../helpers/netns.js';
 
 const NS = `ctit-ev-${process.pid}`;
 const OUT = `/tmp/ctit-ev-${process.pid}`;
@@ -27,7 +27,7 @@ function listenBoth(args: string[], signal = 'INT'): { ref: string; ours: string
     cd ${OUT}
     (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > ref.out 2> ref.err; echo $? > ref.rc) &
     (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > ours.out 2> ours.err; echo $? > ours.rc) &
-    sleep 1.2
+    ${waitListeners(2)}
     ${TRAFFIC}
     sleep 0.8
     pkill -${signal} -f '^conntrack ${args[0]}' ; pkill -${signal} -f '^[^ ]*node [^ ]*bin/conntrack ${args[0]}'
@@ -88,7 +88,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
   it('the event receiver of an -E killed outright (SIGKILL) goes away by itself', () => {
     const r = runSh(
       NS,
-      `node ${REPO}/bin/conntrack -E > /dev/null 2>&1 & p=$!; sleep 1.5; c=$(pgrep -P $p); echo "child=$c";` +
+      `node ${REPO}/bin/conntrack -E > /dev/null 2>&1 & p=$!; ${waitListeners(1)}; c=$(pgrep -P $p); echo "child=$c";` +
         ` kill -9 $p; sleep 2.5; if kill -0 $c 2>/dev/null; then echo alive; kill -9 $c; else echo gone; fi`,
       { timeoutMs: 20_000 },
     );
@@ -105,7 +105,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
   it('-E | head -n 2 ends quietly when head goes away', () => {
     const r = runSh(
       NS,
-      `(node ${REPO}/bin/conntrack -E 2>${OUT}/head.err | head -n 2 > ${OUT}/head.out; echo "\${PIPESTATUS[0]}" > ${OUT}/head.rc) & sleep 1.2; ${TRAFFIC}; sleep 0.3; ${TRAFFIC}; sleep 1; wait`,
+      `(node ${REPO}/bin/conntrack -E 2>${OUT}/head.err | head -n 2 > ${OUT}/head.out; echo "\${PIPESTATUS[0]}" > ${OUT}/head.rc) & ${waitListeners(1)}; ${TRAFFIC}; sleep 0.3; ${TRAFFIC}; sleep 1; wait`,
       { timeoutMs: 30_000 },
     );
     void r;
@@ -119,7 +119,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     writeFileSync(`${OUT}/burst.txt`, lines.join('\n') + '\n');
     runSh(
       NS,
-      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -e NEW > burst.out 2> burst.err; echo $? > burst.rc) & sleep 1.2;` +
+      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -e NEW > burst.out 2> burst.err; echo $? > burst.rc) & ${waitListeners(1)};` +
         ` conntrack -R burst.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.7 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
       { timeoutMs: 60_000 },
     );
@@ -138,7 +138,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     writeFileSync(`${OUT}/small.txt`, lines.join('\n') + '\n');
     runSh(
       NS,
-      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -b 4096 > small.out 2> small.err; echo $? > small.rc) & sleep 1.2;` +
+      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -b 4096 > small.out 2> small.err; echo $? > small.rc) & ${waitListeners(1)};` +
         ` conntrack -R small.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.8 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
       { timeoutMs: 60_000 },
     );

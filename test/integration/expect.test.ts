@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
 
 const LAB = `ctit-exp-${process.pid}`;
 const OUT = `/tmp/ctit-exp-${process.pid}`;
@@ -111,7 +111,7 @@ describe.skipIf(skipReason)('-E expect: ours and the reference listening side by
         cd ${OUT}
         (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > exref.out 2> exref.err) &
         (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > exours.out 2> exours.err) &
-        sleep 1.2
+        ${waitListeners(2)}
         node ${REPO}/test/helpers/ftp-pasv.mjs 21 40100
         sleep 0.3
         conntrack -F expect 2>/dev/null; conntrack -F 2>/dev/null

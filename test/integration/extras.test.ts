@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
 import { validate } from '../helpers/json-schema.js';
 
 const NS = `ctit-x-${process.pid}`;
@@ -114,7 +114,7 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
   it('-E -o json: one object per event with its type, safe to read line by line', () => {
     const script = `
       (timeout -s INT 3 node ${REPO}/bin/conntrack -E -o json,timestamp > /tmp/ctit-x-${process.pid}.ev 2>/dev/null) &
-      sleep 1
+      ${waitListeners(1)}
       conntrack -I -s 1.2.3.4 -d 5.6.7.8 -p tcp --sport 1 --dport 2 --state ESTABLISHED -t 60 >/dev/null 2>&1
       conntrack -U -s 1.2.3.4 -m 9 >/dev/null 2>&1
       conntrack -D -s 1.2.3.4 >/dev/null 2>&1

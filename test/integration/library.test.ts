@@ -2,7 +2,7 @@
 // then the event stream, against a table in a private network namespace.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REPO, runSh, skipReason } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REPO, runSh, skipReason, waitListeners } from '../helpers/netns.js';
 
 const NS = `ctit-lib-${process.pid}`;
 
@@ -17,7 +17,7 @@ describe.skipIf(skipReason)('library example', () => {
       conntrack -I -s 1.1.1.1 -d 2.2.2.2 -p tcp --sport 1 --dport 2 --state ESTABLISHED -t 60 -m 1 2>/dev/null
       conntrack -I -s 1.1.1.3 -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 60 -m 2 2>/dev/null
       node ${REPO}/scripts/library-example.mjs 2 > /tmp/${NS}.out &
-      sleep 1
+      ${waitListeners(1)}
       conntrack -I -s 9.9.9.9 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 60 2>/dev/null
       conntrack -D -s 9.9.9.9 >/dev/null 2>&1
       wait $!; echo "exit $?" >> /tmp/${NS}.out; cat /tmp/${NS}.out; rm -f /tmp/${NS}.out`,
