@@ -35,6 +35,9 @@ async function waitFor(session: string, ok: (screen: string) => boolean, ms = 15
   return screen;
 }
 
+/** The shell has reported the exit code and, after it, the terminal's line settings (stty prints echo last). */
+const exitedAndSettingsShown = (screen: string): boolean => screen.includes('EXITED') && /^-?echo$/m.test(screen);
+
 /** Starts --watch in a 120x40 terminal; the shell reports its exit code, then the terminal's line settings. */
 function startWatch(session: string, env: string): void {
   const cmd =
@@ -116,7 +119,7 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
     await Promise.race([loopDone, sleep(15_000)]);
 
     tmux('send-keys', '-t', 'q', 'q');
-    screen = await waitFor('q', (s) => s.includes('EXITED'), 10_000);
+    screen = await waitFor('q', exitedAndSettingsShown, 10_000);
     expect(screen).toMatch(/^EXITED 0$/m);
     expect(screen).not.toContain('Top sources'); // the alternate screen is gone
     expect(screen).toMatch(/^icanon$/m); // raw mode undone
@@ -131,7 +134,7 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
     // eslint-disable-next-line no-control-regex
     expect(capture('nc', true)).not.toMatch(/\x1b\[[0-9;]*m/);
     tmux('send-keys', '-t', 'nc', 'C-c');
-    const after = await waitFor('nc', (s) => s.includes('EXITED'), 10_000);
+    const after = await waitFor('nc', exitedAndSettingsShown, 10_000);
     expect(after).toMatch(/^EXITED 0$/m);
     expect(after).toMatch(/^icanon$/m);
     expect(field('nc', '#{alternate_on} #{cursor_flag}')).toBe('0 1');
