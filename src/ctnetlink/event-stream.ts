@@ -60,7 +60,7 @@ export class EventStream {
   start(): void {
     this.pending = Buffer.alloc(0);
     this.subscribed = false;
-    const c = spawn(process.execPath, [receiverPath(), this.groups.join(','), String(this.bufferSize)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const c = spawn(process.execPath, [receiverPath(), this.groups.join(','), String(this.bufferSize)], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = c;
     // the receiver must win the processor during a burst (what it does not read in time is lost, what the
     // parent has not decoded yet only waits): let it run ahead

@@ -8,7 +8,7 @@
 // event loop once the socket stays empty: one wakeup and a few large writes per burst instead of one per event,
 // and a burst taken off the socket as fast as the kernel delivers it. Its writes to the pipe never block (what
 // the parent has not taken yet is queued here rather than lost there). Without -b the socket's receive buffer is
-// raised to what net.core.rmem_max allows.
+// raised to what net.core.rmem_max allows. It ends when its stdin, a pipe from the parent, reaches end of file.
 //
 //   node event-receiver.js GROUP[,GROUP...] [RECVBUF]
 
@@ -60,8 +60,6 @@ const MAX_DATAGRAM = 8192;
 const STAGE_SIZE = 256 << 10;
 /** The pause that lets a burst gather, at most; with a small receive buffer it is shorter (see gatherMs). */
 const GATHER_MS = 1;
-/** How often the receiver checks that its parent is still there. */
-const PARENT_CHECK_MS = 1000;
 /** How long the socket must stay empty before the event loop runs again (see readBurst). */
 const QUIET_MS = 20;
 /** The longest a steady stream of events waits here before it is handed on. */
@@ -246,9 +244,9 @@ socket.on('error', (e: { errno?: number }) => {
 });
 writeOut(control(CONTROL.READY, socket.getRecvBufferSize()));
 
-// A parent killed outright (SIGKILL) cannot stop this process, and a quiet socket gives it nothing to write and
-// fail on: it looks for its parent now and then.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, PARENT_CHECK_MS);
+// The parent holds the other end of stdin and nobody writes to it: end of file there means the parent is gone,
+// even one killed outright (SIGKILL), which could not stop this process, and whose quiet socket would give it
+// nothing to write and fail on.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();

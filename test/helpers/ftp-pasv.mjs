@@ -1,5 +1,5 @@
 // A tiny FTP exchange over loopback, to make the kernel's ftp helper create an expectation: a server on
-// 127.0.0.1:21 that answers PASV with a 227 line, and a client that asks once. Bounded: exits within 3 s.
+// 127.0.0.1:21 that answers PASV with a 227 line, and a client that asks once and leaves. Bounded: exits within 3 s.
 import net from 'node:net';
 
 const port = Number(process.argv[2] ?? 21);
@@ -21,11 +21,9 @@ server.listen(port, '127.0.0.1', () => {
   let sent = false;
   c.on('data', () => {
     if (sent) {
-      // keep the control connection open a moment, then leave
-      setTimeout(() => {
-        c.end();
-        server.close();
-      }, 500);
+      // the 227 reply has passed the ftp helper, which made the expectation on its way: leave
+      c.end();
+      server.close();
       return;
     }
     sent = true;

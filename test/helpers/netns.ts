@@ -139,3 +139,28 @@ export function compareCommand(ns: string, args: string[], opts?: RunOptions): {
  */
 export const waitListeners = (n: number): string =>
   `for _i in $(seq 100); do [ "$(awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l)" -ge ${n} ] && break; sleep 0.1; done`;
+
+/**
+ * A shell command that waits, at most `seconds`, until the event listeners of this network namespace have caught
+ * up: none has anything queued on its socket (Rmem 0 in /proc/net/netlink) and the output files all hold the same
+ * number of lines, unchanged since the previous look 0.2 s before. A listener that prints fewer lines than another
+ * makes it wait the whole bound, and the comparison that follows fails.
+ */
+export const waitCaughtUp = (files: string[], seconds = 10): string =>
+  `_prev=; for _i in $(seq ${seconds * 5}); do` +
+  ` _q=$(awk '$2 == 12 && $4 != "00000000" && $5 != 0' /proc/net/netlink | wc -l); _now=$(for _f in ${files.join(' ')}; do wc -l < $_f; done | sort -u);` +
+  ` if [ "$_q" = 0 ] && [ "$(echo "$_now" | wc -l)" = 1 ]; then [ "$_now" = "$_prev" ] && break; _prev=$_now; else _prev=; fi;` +
+  ` sleep 0.2; done`;
+
+/** A shell command that waits, at most `seconds`, until `file` contains a line matching the extended regex. */
+export const waitLine = (file: string, regex: string, seconds = 10): string =>
+  `for _i in $(seq ${seconds * 10}); do grep -qE '${regex}' ${file} && break; sleep 0.1; done`;
+
+/**
+ * A shell command that waits, at most `seconds`, until the process whose pid is in shell variable `pidVar` has
+ * exited (gone, or a zombie: an orphan's zombie waits for init, which may reap it late), then prints `gone`, or
+ * `alive` after killing it.
+ */
+export const waitExited = (pidVar: string, seconds = 10): string =>
+  `for _i in $(seq ${seconds * 10}); do _st=$(awk '{print $3}' /proc/$${pidVar}/stat 2>/dev/null); [ -z "$_st" ] || [ "$_st" = Z ] && break; sleep 0.1; done;` +
+  ` _st=$(awk '{print $3}' /proc/$${pidVar}/stat 2>/dev/null); if [ -z "$_st" ] || [ "$_st" = Z ]; then echo gone; else echo alive; kill -9 $${pidVar}; fi`;

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitListeners } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitExited, waitLine, waitListeners } from '../helpers/netns.js';
 
 const NS = `ctit-ev-${process.pid}`;
 const OUT = `/tmp/ctit-ev-${process.pid}`;
@@ -20,18 +20,23 @@ const TRAFFIC = [
   'conntrack -D -f ipv6 >/dev/null 2>&1',
 ].join('; ');
 
-/** Starts ours and the reference with the same arguments, makes the events, stops both with SIGINT. */
+/**
+ * Starts ours and the reference with the same arguments, makes the events, waits until both have caught up, and
+ * stops both (by pid) with the signal; each one's exit status is that of the listener itself.
+ */
 function listenBoth(args: string[], signal = 'INT'): { ref: string; ours: string; refErr: string; oursErr: string; refRc: string; oursRc: string } {
   const a = args.map((x) => `'${x}'`).join(' ');
   const script = `
     cd ${OUT}
-    (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > ref.out 2> ref.err; echo $? > ref.rc) &
-    (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > ours.out 2> ours.err; echo $? > ours.rc) &
+    : > ref.out; : > ours.out
+    bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > ref.out 2> ref.err & r=$!
+    CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > ours.out 2> ours.err & o=$!
     ${waitListeners(2)}
     ${TRAFFIC}
-    sleep 0.8
-    pkill -${signal} -f '^conntrack ${args[0]}' ; pkill -${signal} -f '^[^ ]*node [^ ]*bin/conntrack ${args[0]}'
-    wait
+    ${waitCaughtUp(['ref.out', 'ours.out'])}
+    kill -${signal} $r $o
+    wait $r; echo $? > ref.rc
+    wait $o; echo $? > ours.rc
   `;
   runSh(NS, script, { timeoutMs: 30_000 });
   const read = (f: string): string => readFileSync(join(OUT, f), 'latin1');
@@ -89,7 +94,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     const r = runSh(
       NS,
       `node ${REPO}/bin/conntrack -E > /dev/null 2>&1 & p=$!; ${waitListeners(1)}; c=$(pgrep -P $p); echo "child=$c";` +
-        ` kill -9 $p; sleep 2.5; if kill -0 $c 2>/dev/null; then echo alive; kill -9 $c; else echo gone; fi`,
+        ` kill -9 $p; ${waitExited('c')}`,
       { timeoutMs: 20_000 },
     );
     expect(r.stdout).toMatch(/^child=\d+\n/);
@@ -103,12 +108,15 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
   });
 
   it('-E | head -n 2 ends quietly when head goes away', () => {
+    // head has gone once it has written its two lines; the events that follow make ours write into the closed pipe
     const r = runSh(
       NS,
-      `(node ${REPO}/bin/conntrack -E 2>${OUT}/head.err | head -n 2 > ${OUT}/head.out; echo "\${PIPESTATUS[0]}" > ${OUT}/head.rc) & ${waitListeners(1)}; ${TRAFFIC}; sleep 0.3; ${TRAFFIC}; sleep 1; wait`,
+      `cd ${OUT}; : > head.out; (sh -c 'echo $$ > head.pid; exec node ${REPO}/bin/conntrack -E' 2>head.err | head -n 2 > head.out) &` +
+        ` ${waitListeners(1)}; ${TRAFFIC}; for _i in $(seq 100); do [ "$(wc -l < head.out)" -ge 2 ] && break; sleep 0.1; done;` +
+        ` ${TRAFFIC}; p=$(cat head.pid); ${waitExited('p')}; wait`,
       { timeoutMs: 30_000 },
     );
-    void r;
+    expect(r.stdout).toBe('gone\n');
     expect(readFileSync(`${OUT}/head.out`, 'latin1').split('\n').filter(Boolean)).toHaveLength(2);
     expect(readFileSync(`${OUT}/head.err`, 'latin1')).toBe('');
   });
@@ -119,8 +127,9 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     writeFileSync(`${OUT}/burst.txt`, lines.join('\n') + '\n');
     runSh(
       NS,
-      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -e NEW > burst.out 2> burst.err; echo $? > burst.rc) & ${waitListeners(1)};` +
-        ` conntrack -R burst.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.7 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
+      `cd ${OUT}; : > burst.out; CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -e NEW > burst.out 2> burst.err & p=$!; ${waitListeners(1)};` +
+        ` conntrack -R burst.txt; conntrack -F 2>/dev/null; ${waitCaughtUp(['burst.out'], 30)};` +
+        ` conntrack -I -s 7.7.7.7 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; ${waitLine('burst.out', 'src=7\\.7\\.7\\.7 ', 20)}; kill -INT $p; wait $p; echo $? > burst.rc`,
       { timeoutMs: 60_000 },
     );
     const out = readFileSync(`${OUT}/burst.out`, 'latin1');
@@ -138,8 +147,9 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     writeFileSync(`${OUT}/small.txt`, lines.join('\n') + '\n');
     runSh(
       NS,
-      `cd ${OUT}; (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -b 4096 > small.out 2> small.err; echo $? > small.rc) & ${waitListeners(1)};` +
-        ` conntrack -R small.txt; conntrack -F 2>/dev/null; sleep 1; conntrack -I -s 7.7.7.8 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; sleep 1; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E'; wait`,
+      `cd ${OUT}; : > small.out; CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack -E -b 4096 > small.out 2> small.err & p=$!; ${waitListeners(1)};` +
+        ` conntrack -R small.txt; conntrack -F 2>/dev/null; ${waitCaughtUp(['small.out'], 30)};` +
+        ` conntrack -I -s 7.7.7.8 -d 8.8.8.8 -p udp --sport 1 --dport 2 -t 5 >/dev/null 2>&1; ${waitLine('small.out', 'src=7\\.7\\.7\\.8 ', 20)}; kill -INT $p; wait $p; echo $? > small.rc`,
       { timeoutMs: 60_000 },
     );
     const out = readFileSync(`${OUT}/small.out`, 'latin1').split('\n').filter(Boolean);

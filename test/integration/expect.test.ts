@@ -5,7 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
+import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason, waitCaughtUp, waitListeners } from '../helpers/netns.js';
 
 const LAB = `ctit-exp-${process.pid}`;
 const OUT = `/tmp/ctit-exp-${process.pid}`;
@@ -109,15 +109,16 @@ describe.skipIf(skipReason)('-E expect: ours and the reference listening side by
       // both listeners first, then a fresh FTP control connection, then the expectation's removal
       const script = `
         cd ${OUT}
-        (bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > exref.out 2> exref.err) &
-        (CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > exours.out 2> exours.err) &
+        : > exref.out; : > exours.out
+        bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > exref.out 2> exref.err & r=$!
+        CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > exours.out 2> exours.err & o=$!
         ${waitListeners(2)}
         node ${REPO}/test/helpers/ftp-pasv.mjs 21 40100
-        sleep 0.3
+        ${waitCaughtUp(['exref.out', 'exours.out'])}
         conntrack -F expect 2>/dev/null; conntrack -F 2>/dev/null
-        sleep 0.8
-        pkill -INT -f '^conntrack -E expect'; pkill -INT -f '^[^ ]*node [^ ]*bin/conntrack -E expect'
-        wait`;
+        ${waitCaughtUp(['exref.out', 'exours.out'])}
+        kill -INT $r $o
+        wait $r $o`;
       runSh(NS, script, { timeoutMs: 30_000 });
       const read = (f: string): string => readFileSync(`${OUT}/${f}`, 'latin1');
       const norm = (s: string): string => s.replace(/^\[\d+ *\.\d+ *\]\t/gm, '[TS]\t').replace(/<when>.*?<\/when>/g, '<when/>');

@@ -402,6 +402,21 @@ EOF
       warn "could not add a second label to the IPv6 entry"
   fi
 
+  # --- the last FIN/ACK/RST exchanges: wait until the router's table (timeouts aside) reads the same three
+  # times in a row 0.1 s apart, 5 s at most
+  local prev='' now same=0 _
+  for _ in $(seq 1 50); do
+    now=$(in_ns "$R" "$CT" -L 2>/dev/null | awk '{$3 = ""; print}' | sort)
+    if [[ $now == "$prev" ]]; then
+      same=$((same + 1))
+      ((same < 2)) || break
+    else
+      same=0
+    fi
+    prev=$now
+    sleep 0.1
+  done
+
   # --- freeze: drop every packet before conntrack, then stop all traffic processes
   in_ns "$R" nft add rule inet ctlab freeze_pre drop
   in_ns "$R" nft add rule inet ctlab freeze_out drop

@@ -91,6 +91,11 @@ function udpSocket(family, bindOpts) {
   return new Promise((resolve) => (bindOpts ? s.bind(bindOpts, () => resolve(s)) : s.bind(0, () => resolve(s))));
 }
 
+/** Resolves once the datagram has been handed to the kernel (it has then passed conntrack on the way out). */
+function udpSend(s, host, port, msg) {
+  return new Promise((resolve, reject) => s.send(Buffer.from(msg), port, host, (e) => (e ? reject(e) : resolve())));
+}
+
 function udpAsk(s, host, port, msg, ms = 1500) {
   return withTimeout(
     new Promise((resolve) => {
@@ -329,7 +334,8 @@ async function client() {
   // --- UDP
   job('udp/53 replied (ct mark 7)', async () => udpAsk(await udpSocket(4), SRV4, 53, 'query'));
   job('udp/5000 replied + ASSURED', async () => {
-    // The kernel sets ASSURED on UDP only for traffic still flowing 2 s after the first reply.
+    // The kernel sets ASSURED on UDP only for traffic still flowing 2 s after the first reply: a wait on the
+    // kernel's clock (its stream timer), not on another process.
     const s = await udpSocket(4);
     await udpAsk(s, SRV4, 5000, 'one');
     await sleep(2200);
@@ -339,8 +345,8 @@ async function client() {
   job('udp DNAT 10.200.1.1:5353 -> 10.200.2.2:53', async () => udpAsk(await udpSocket(4), RTR4, 5353, 'dnat'));
   job('udp masquerade :8000', async () => udpAsk(await udpSocket(4), SRV4, 8000, 'snat'));
   job('udp/5005 zone 5', async () => udpAsk(await udpSocket(4), SRV4, 5005, 'zone'));
-  job('udp/5007 zone-orig 7', async () => { const s = await udpSocket(4); s.send('zo', 5007, SRV4); await sleep(200); });
-  job('udp/5008 zone-reply 8', async () => { const s = await udpSocket(4); s.send('zr', 5008, SRV4); await sleep(200); });
+  job('udp/5007 zone-orig 7', async () => udpSend(await udpSocket(4), SRV4, 5007, 'zo'));
+  job('udp/5008 zone-reply 8', async () => udpSend(await udpSocket(4), SRV4, 5008, 'zr'));
   job('udp6/53 replied', async () => udpAsk(await udpSocket(6), SRV6, 53, 'query6'));
   job('udp6/5002 unreplied', async () => { (await udpSocket(6)).send('lost6', 5002, SRV6); });
 
@@ -376,7 +382,7 @@ async function client() {
 
   const results = await Promise.allSettled(jobs);
   const failed = results.filter((r) => r.status === 'rejected');
-  await sleep(300); // let FIN/ACK/RST exchanges settle
+  // lab.sh waits for the FIN/ACK/RST exchanges to settle (the router's table stops changing) before it freezes it
   if (failed.length) {
     fs.writeFileSync(path.join(stateDir, 'client.failed'), failed.map((f) => f.reason.message).join('\n') + '\n');
   }
