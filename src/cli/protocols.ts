@@ -15,6 +15,7 @@
 
 import { readFileSync } from 'node:fs';
 import { IPPROTO } from '../ctnetlink/constants.js';
+import { EXT_DCCP_ROLES, EXT_DCCP_STATES, EXT_SCTP_STATES, EXT_TCP_STATES } from '../format/tables.js';
 import { parameterProblem } from './errors.js';
 import { atoi, strtoul, u16, u32, u8 } from './cnum.js';
 import type { LongOption } from './getopt.js';
@@ -187,19 +188,7 @@ const PORT_HELP =
 // TCP (extensions/libct_proto_tcp.c)
 
 /** tcp_states[] (index = enum tcp_state, TCP_CONNTRACK_MAX = 10) */
-export const TCP_STATES: readonly string[] = [
-  'NONE',
-  'SYN_SENT',
-  'SYN_RECV',
-  'ESTABLISHED',
-  'FIN_WAIT',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'TIME_WAIT',
-  'CLOSE',
-  // since Linux 2.6.31 LISTEN is SYN_SENT2
-  'SYN_SENT2',
-];
+export const TCP_STATES = EXT_TCP_STATES;
 const TCP_CONNTRACK_TIME_WAIT = 7;
 /** TCP_CONNTRACK_LISTEN == TCP_CONNTRACK_SYN_SENT2 */
 const TCP_CONNTRACK_LISTEN = 9;
@@ -393,16 +382,7 @@ export const PROTO_UDPLITE: ProtoHandler = {
  * SCTP_CONNTRACK_MAX also counts HEARTBEAT_SENT/HEARTBEAT_ACKED, which have no name here, so an unknown state makes
  * it strcmp() against NULL and crash (exit 139). We report the error the C intends instead.
  */
-export const SCTP_STATES: readonly string[] = [
-  'NONE',
-  'CLOSED',
-  'COOKIE_WAIT',
-  'COOKIE_ECHOED',
-  'ESTABLISHED',
-  'SHUTDOWN_SENT',
-  'SHUTDOWN_RECD',
-  'SHUTDOWN_ACK_SENT',
-];
+export const SCTP_STATES = EXT_SCTP_STATES;
 
 export const PROTO_SCTP: ProtoHandler = {
   name: 'sctp',
@@ -484,20 +464,9 @@ export const PROTO_SCTP: ProtoHandler = {
 // DCCP (extensions/libct_proto_dccp.c): option codes 1..10
 
 /** dccp_states[] (DCCP_CONNTRACK_MAX = 10) */
-export const DCCP_STATES: readonly string[] = [
-  'NONE',
-  'REQUEST',
-  'RESPOND',
-  'PARTOPEN',
-  'OPEN',
-  'CLOSEREQ',
-  'CLOSING',
-  'TIMEWAIT',
-  'IGNORE',
-  'INVALID',
-];
+export const DCCP_STATES = EXT_DCCP_STATES;
 /** dccp_roles[] (DCCP_CONNTRACK_ROLE_CLIENT = 0, _SERVER = 1) */
-export const DCCP_ROLES: readonly string[] = ['client', 'server'];
+export const DCCP_ROLES = EXT_DCCP_ROLES;
 
 /** strncasecmp(arg, word, strlen(arg)) == 0, ASCII case folding (C locale): arg is a case-insensitive prefix */
 function isCasePrefix(arg: string, word: string): boolean {

@@ -5,14 +5,15 @@ import { CMD, OPT, OPT_ORIG, OPT_REPL } from '../cli/commands.js';
 import { otherProblem } from '../cli/errors.js';
 import type { TupleTemplate } from '../cli/template.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
-import { IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
+import { IPCTNL_MSG_CT, IPPROTO, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleSpec } from '../ctnetlink/encode.js';
 import { EntrySpec, entryAttrs, labelBitmap } from '../ctnetlink/template.js';
-import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import type { CommandContext, CommandResult } from './context.js';
 
-const PORTED = new Set<number>([IPPROTO.UDP, IPPROTO.TCP, IPPROTO.SCTP, IPPROTO.DCCP, IPPROTO.GRE, IPPROTO.UDPLITE]);
+/** the protocols whose reply tuple swaps the original's ports (GRE: its keys) */
+const PORTED: ReadonlySet<number> = new Set([...PORT_PROTOCOLS, IPPROTO.GRE]);
 
 // __icmp_reply_type / __icmpv6_reply_type: the reply tuple of an ICMP entry has the reply type
 const ICMP_REPLY: Record<number, number> = { 8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 17: 18, 18: 17 };
@@ -20,7 +21,7 @@ const ICMPV6_REPLY: Record<number, number> = { 128: 129, 129: 128, 139: 140, 140
 
 /** The ICMP reply type libnetfilter_conntrack's setter fills in; 255 (refused by the kernel) when there is none. */
 export function icmpReplyType(type: number, l3: number | undefined): number {
-  const r = l3 === 2 ? ICMP_REPLY[type] : l3 === 10 ? ICMPV6_REPLY[type] : undefined;
+  const r = l3 === AF.INET ? ICMP_REPLY[type] : l3 === AF.INET6 ? ICMPV6_REPLY[type] : undefined;
   return r ?? 255;
 }
 

@@ -17,7 +17,7 @@
 import { readFileSync } from 'node:fs';
 import type { ParsedCommand } from '../cli/parse.js';
 import { writeAll } from '../cli/output.js';
-import { IPPROTO, IPS } from '../ctnetlink/constants.js';
+import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { EventStream, flowEventKind } from '../ctnetlink/event-stream.js';
 import type { Flow } from '../ctnetlink/model.js';
@@ -44,7 +44,6 @@ const MAX_ROWS = 50;
 /** Entries shown per top list when stdout is not a terminal. */
 const PLAIN_ROWS = 10;
 
-const PORT_PROTOS = new Set<number>([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);
 
 /** The state a flow is in, as shown in "Top states". */
 export function flowStateKey(flow: Flow): string {
@@ -94,7 +93,7 @@ export class WatchAggregator {
     const o = flow.orig;
     if (o?.src !== undefined) this.sources.add(o.src, weight);
     if (o?.dst !== undefined) this.destinations.add(o.dst, weight);
-    if (o?.protonum !== undefined && PORT_PROTOS.has(o.protonum) && o.dstPort !== undefined) this.ports.add(`${protoName(o.protonum)}/${o.dstPort}`, weight);
+    if (o?.protonum !== undefined && PORT_PROTOCOLS.has(o.protonum) && o.dstPort !== undefined) this.ports.add(`${protoName(o.protonum)}/${o.dstPort}`, weight);
     this.states.add(flowStateKey(flow), weight);
   }
   top(n: number): Pick<WatchSnapshot, 'sources' | 'destinations' | 'ports' | 'states'> {

@@ -282,5 +282,26 @@ export const IPPROTO = {
   UDPLITE: 136,
 } as const;
 
+/**
+ * enum tcp_conntrack (linux/netfilter/nf_conntrack_tcp.h) up to TCP_CONNTRACK_MAX, by value, the prefix dropped.
+ * 9 is TCP_CONNTRACK_LISTEN, which the header redefines as TCP_CONNTRACK_SYN_SENT2.
+ */
+export const TCP_CONNTRACK = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'] as const;
+/** enum sctp_conntrack (linux/netfilter/nf_conntrack_sctp.h) up to SCTP_CONNTRACK_MAX, by value, the prefix dropped. */
+export const SCTP_CONNTRACK = [
+  'NONE',
+  'CLOSED',
+  'COOKIE_WAIT',
+  'COOKIE_ECHOED',
+  'ESTABLISHED',
+  'SHUTDOWN_SENT',
+  'SHUTDOWN_RECD',
+  'SHUTDOWN_ACK_SENT',
+  'HEARTBEAT_SENT',
+  'HEARTBEAT_ACKED',
+] as const;
+/** enum ct_dccp_states (the kernel's linux/netfilter/nf_conntrack_dccp.h) up to CT_DCCP_MAX, the prefix dropped. */
+export const CT_DCCP = ['NONE', 'REQUEST', 'RESPOND', 'PARTOPEN', 'OPEN', 'CLOSEREQ', 'CLOSING', 'TIMEWAIT', 'IGNORE', 'INVALID'] as const;
+
 /** The protocols whose tuples carry ports, printed as sport= / dport= (GRE's keys print as srckey= / dstkey=). */
 export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);

@@ -2,6 +2,7 @@
 // nfct_build_tuple_raw) and the kernel-side dump filter (CTA_FILTER).
 
 import { AttrNode, AttrSink, bytes, nest, TreeBuilder, u16be, u32be, u8 } from '../netlink/attributes.js';
+import { AF } from '../netlink/constants.js';
 import { CTA, CTA_FILTER, CTA_FILTER_FLAG, CTA_IP, CTA_PROTO, CTA_TUPLE, IPPROTO } from './constants.js';
 
 /** A tuple as the encoder needs it: addresses as network-order bytes. */
@@ -29,7 +30,7 @@ export interface TupleSpec {
 export function writeTuple(w: AttrSink, type: number, t: TupleSpec): void {
   const tuple = w.beginNest(type);
   const ip = w.beginNest(CTA_TUPLE.IP);
-  if (t.l3 === 10) {
+  if (t.l3 === AF.INET6) {
     w.bytes(CTA_IP.V6_SRC, t.src ?? ZERO16);
     w.bytes(CTA_IP.V6_DST, t.dst ?? ZERO16);
   } else {
@@ -86,7 +87,7 @@ export type TupleFilter = Pick<TupleSpec, 'l3' | 'src' | 'dst' | 'protonum' | 's
 export function tupleFilterAttrs(f: TupleFilter): AttrNode[] {
   let flags = 0;
   const ip: AttrNode[] = [];
-  const v6 = f.l3 === 10;
+  const v6 = f.l3 === AF.INET6;
   if (f.src) {
     ip.push(bytes(v6 ? CTA_IP.V6_SRC : CTA_IP.V4_SRC, f.src));
     flags |= CTA_FILTER_FLAG.CTA_IP_SRC;

@@ -2,6 +2,7 @@
 // it from the attributes that are set.
 
 import { AttrNode, AttrSink, TreeBuilder } from '../netlink/attributes.js';
+import { AF } from '../netlink/constants.js';
 import { CTA, CTA_NAT, CTA_PROTOINFO, CTA_PROTOINFO_DCCP, CTA_PROTOINFO_SCTP, CTA_PROTOINFO_TCP, CTA_PROTONAT, IPPROTO, IPS } from './constants.js';
 import { TupleSpec, writeTuple } from './encode.js';
 
@@ -36,7 +37,7 @@ export interface EntrySpec {
 
 function writeNat(w: AttrSink, type: number, n: NatSpec, l3: number, protonum: number | undefined): void {
   const nat = w.beginNest(type);
-  if (n.addr) w.bytes(l3 === 10 ? CTA_NAT.V6_MINIP : CTA_NAT.V4_MINIP, n.addr);
+  if (n.addr) w.bytes(l3 === AF.INET6 ? CTA_NAT.V6_MINIP : CTA_NAT.V4_MINIP, n.addr);
   // nfct_build_protonat(): ports only for TCP and UDP, an empty CTA_NAT_PROTO otherwise
   if (n.port !== undefined) {
     const proto = w.beginNest(CTA_NAT.PROTO);

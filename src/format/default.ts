@@ -3,6 +3,7 @@
 // space; the last space of the line is dropped.
 
 import { IPPROTO, IPS } from '../ctnetlink/constants.js';
+import { AF } from '../netlink/constants.js';
 import type { Flow, MessageKind, Tuple } from '../ctnetlink/model.js';
 import { Clock, ctime } from './clock.js';
 import { LabelMap, labelNames } from './labelmap.js';
@@ -38,13 +39,13 @@ function column(o: LineSink, name: string, n: number): void {
 
 function address(o: LineSink, t: Tuple): void {
   // printed only for AF_INET / AF_INET6 tuples; an absent address prints as the zero address
-  if (t.family === 2) {
+  if (t.family === AF.INET) {
     o.str('src=');
     o.str(t.src ?? '0.0.0.0');
     o.str(' dst=');
     o.str(t.dst ?? '0.0.0.0');
     o.str(' ');
-  } else if (t.family === 10) {
+  } else if (t.family === AF.INET6) {
     o.str('src=');
     o.str(t.src ?? '::');
     o.str(' dst=');

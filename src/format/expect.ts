@@ -16,6 +16,7 @@
 // - CTA_EXPECT_ID is never parsed by libnetfilter_conntrack, so no id is printed in any format.
 
 import { IPPROTO, NF_CT_EXPECT } from '../ctnetlink/constants.js';
+import { AF } from '../netlink/constants.js';
 import type { Expect } from '../ctnetlink/expect.js';
 import type { MessageKind, Tuple } from '../ctnetlink/model.js';
 import type { Clock } from './clock.js';
@@ -60,8 +61,8 @@ function views(e: Expect): { expected: TupleView; mask: TupleView; master: Tuple
 }
 
 function address(v: TupleView, which: 'src' | 'dst'): string | undefined {
-  if (v.l3 === 2) return v.t?.[which] ?? '0.0.0.0';
-  if (v.l3 === 10) return v.t?.[which] ?? '::';
+  if (v.l3 === AF.INET) return v.t?.[which] ?? '0.0.0.0';
+  if (v.l3 === AF.INET6) return v.t?.[which] ?? '::';
   return undefined;
 }
 

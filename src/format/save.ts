@@ -3,6 +3,8 @@
 
 import { IPPROTO, IPS } from '../ctnetlink/constants.js';
 import type { Flow, MessageKind, Tuple } from '../ctnetlink/model.js';
+import { AF } from '../netlink/constants.js';
+import { EXT_DCCP_ROLES, EXT_DCCP_STATES, EXT_SCTP_STATES, EXT_TCP_STATES } from './tables.js';
 
 const PREFIX: Record<MessageKind, string> = { unknown: '', new: '-A ', update: '-U ', destroy: '-D ' };
 
@@ -16,11 +18,7 @@ const STATUS_NAMES: Array<[bit: number, name: string]> = [
 
 // The protocol extensions' own state tables: SCTP's ends at SHUTDOWN_ACK_SENT, so the heartbeat states print
 // through a NULL pointer, which glibc's printf writes as "(null)".
-const TCP_STATES = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'];
-const SCTP_STATES = ['NONE', 'CLOSED', 'COOKIE_WAIT', 'COOKIE_ECHOED', 'ESTABLISHED', 'SHUTDOWN_SENT', 'SHUTDOWN_RECD', 'SHUTDOWN_ACK_SENT'];
-const DCCP_STATES = ['NONE', 'REQUEST', 'RESPOND', 'PARTOPEN', 'OPEN', 'CLOSEREQ', 'CLOSING', 'TIMEWAIT', 'IGNORE', 'INVALID'];
-const DCCP_ROLES = ['client', 'server'];
-const named = (table: string[], n: number): string => table[n] ?? '(null)';
+const named = (table: readonly string[], n: number): string => table[n] ?? '(null)';
 
 /** nfct_getobjopt(NFCT_GOPT_IS_SNAT): SNAT done (or status unknown) and reply dst differs from orig src. */
 export function isSnat(f: Flow): boolean {
@@ -37,7 +35,7 @@ export function isDnat(f: Flow): boolean {
 function addrDiffers(f: Flow, a: string | undefined, b: string | undefined): boolean {
   const fam = f.orig ? f.family : 0;
   if (fam === 2) return (a ?? '0.0.0.0') !== (b ?? '0.0.0.0');
-  if (fam === 10) return (a ?? '::') !== (b ?? '::');
+  if (fam === AF.INET6) return (a ?? '::') !== (b ?? '::');
   return false;
 }
 
@@ -85,7 +83,7 @@ export function formatFlowSave(f: Flow, kind: MessageKind): { line: string; warn
     case IPPROTO.TCP:
       s.push('-p', 'tcp');
       ports(s, o, r, PORT_NAMES);
-      if (f.tcp?.state !== undefined) s.push('--state', named(TCP_STATES, f.tcp.state));
+      if (f.tcp?.state !== undefined) s.push('--state', named(EXT_TCP_STATES, f.tcp.state));
       break;
     case IPPROTO.UDP:
     case IPPROTO.UDPLITE:
@@ -95,15 +93,15 @@ export function formatFlowSave(f: Flow, kind: MessageKind): { line: string; warn
     case IPPROTO.SCTP:
       s.push('-p', 'sctp');
       ports(s, o, r, PORT_NAMES);
-      if (f.sctp?.state !== undefined) s.push('--state', named(SCTP_STATES, f.sctp.state));
+      if (f.sctp?.state !== undefined) s.push('--state', named(EXT_SCTP_STATES, f.sctp.state));
       if (f.sctp?.vtagOrig !== undefined) s.push('--orig-vtag', String(f.sctp.vtagOrig));
       if (f.sctp?.vtagReply !== undefined) s.push('--reply-vtag', String(f.sctp.vtagReply));
       break;
     case IPPROTO.DCCP:
       s.push('-p', 'dccp');
       ports(s, o, r, PORT_NAMES);
-      if (f.dccp?.state !== undefined) s.push('--state', named(DCCP_STATES, f.dccp.state));
-      if (f.dccp?.role !== undefined) s.push('--role', named(DCCP_ROLES, f.dccp.role));
+      if (f.dccp?.state !== undefined) s.push('--state', named(EXT_DCCP_STATES, f.dccp.state));
+      if (f.dccp?.role !== undefined) s.push('--role', named(EXT_DCCP_ROLES, f.dccp.role));
       break;
     case IPPROTO.ICMP:
     case IPPROTO.ICMPV6: {

@@ -1,6 +1,7 @@
 // Name tables as libnetfilter_conntrack prints them (src/conntrack/snprintf.c, proto2str / l3proto2str / states).
 
-import { IPPROTO } from '../ctnetlink/constants.js';
+import { CT_DCCP, IPPROTO, SCTP_CONNTRACK, TCP_CONNTRACK } from '../ctnetlink/constants.js';
+import { AF } from '../netlink/constants.js';
 
 const PROTO_NAMES: Record<number, string> = {
   [IPPROTO.TCP]: 'tcp',
@@ -17,47 +18,23 @@ const PROTO_NAMES: Record<number, string> = {
 export const protoName = (n: number): string => PROTO_NAMES[n] ?? 'unknown';
 
 /** __l3proto2str */
-export const l3Name = (n: number): string => (n === 2 ? 'ipv4' : n === 10 ? 'ipv6' : 'unknown');
+export const l3Name = (n: number): string => (n === AF.INET ? 'ipv4' : n === AF.INET6 ? 'ipv6' : 'unknown');
 
-/** TCP conntrack states 0..9 (states[] in libnetfilter_conntrack). */
-export const TCP_STATES = [
-  'NONE',
-  'SYN_SENT',
-  'SYN_RECV',
-  'ESTABLISHED',
-  'FIN_WAIT',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'TIME_WAIT',
-  'CLOSE',
-  'SYN_SENT2',
-] as const;
+/** libnetfilter_conntrack's state names (its states[], sctp_states[], dccp_states[]): the kernel's enums, whole. */
+export const TCP_STATES: readonly string[] = TCP_CONNTRACK;
+export const SCTP_STATES: readonly string[] = SCTP_CONNTRACK;
+export const DCCP_STATES: readonly string[] = CT_DCCP;
 
-export const SCTP_STATES = [
-  'NONE',
-  'CLOSED',
-  'COOKIE_WAIT',
-  'COOKIE_ECHOED',
-  'ESTABLISHED',
-  'SHUTDOWN_SENT',
-  'SHUTDOWN_RECD',
-  'SHUTDOWN_ACK_SENT',
-  'HEARTBEAT_SENT',
-  'HEARTBEAT_ACKED',
-] as const;
-
-export const DCCP_STATES = [
-  'NONE',
-  'REQUEST',
-  'RESPOND',
-  'PARTOPEN',
-  'OPEN',
-  'CLOSEREQ',
-  'CLOSING',
-  'TIMEWAIT',
-  'IGNORE',
-  'INVALID',
-] as const;
+/**
+ * conntrack's own protocol extensions' state tables (libct_proto_tcp.c tcp_states[], libct_proto_sctp.c
+ * sctp_states[], libct_proto_dccp.c dccp_states[]): what --state accepts and -o save prints. SCTP's ends at
+ * SHUTDOWN_ACK_SENT.
+ */
+export const EXT_TCP_STATES: readonly string[] = TCP_CONNTRACK;
+export const EXT_SCTP_STATES: readonly string[] = SCTP_CONNTRACK.slice(0, SCTP_CONNTRACK.indexOf('SHUTDOWN_ACK_SENT') + 1);
+export const EXT_DCCP_STATES: readonly string[] = CT_DCCP;
+/** dccp_roles[] (DCCP_CONNTRACK_ROLE_CLIENT = 0, _SERVER = 1) */
+export const EXT_DCCP_ROLES: readonly string[] = ['client', 'server'];
 
 export const stateName = (table: readonly string[], n: number): string => table[n] ?? table[0];
 

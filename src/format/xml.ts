@@ -2,6 +2,7 @@
 // SCTP and DCCP <state> use the TCP state names; counters of both directions are gated on the original ones.
 
 import { IPPROTO, IPS } from '../ctnetlink/constants.js';
+import { AF } from '../netlink/constants.js';
 import type { Flow, MessageKind, Tuple } from '../ctnetlink/model.js';
 import { BrokenDownTime, Clock } from './clock.js';
 import type { FlowFormat } from './default.js';
@@ -20,7 +21,7 @@ const FLOW_OPEN: Record<MessageKind, string> = {
 
 function addr(t: Tuple, which: 'src' | 'dst'): string {
   const v = t[which];
-  const text = t.family === 2 ? (v ?? '0.0.0.0') : t.family === 10 ? (v ?? '::') : '';
+  const text = t.family === AF.INET ? (v ?? '0.0.0.0') : t.family === AF.INET6 ? (v ?? '::') : '';
   return `<${which}>${text}</${which}>`;
 }
 
