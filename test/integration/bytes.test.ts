@@ -99,6 +99,16 @@ describe.skipIf(skipReason)('bytes that are not UTF-8, against the reference', (
     expect(r.status).toBe(2);
   });
 
+  it.each(SAMPLES)('%s: -R lines of a shape the fast path knows, with bytes for a value', (_name, x) => {
+    const line = (p: string, d: string, state: string): string => `-I -p ${p} -s 1.1.1.1 -d ${d} --sport 1 --dport 2 -t 9 --state ${state}\n`;
+    const good = line('tcp', '2.2.2.2', 'LISTEN') + line('tcp', '2.2.2.3', 'LISTEN');
+    for (const bad of [line('tcp', '2.2.2.' + x, 'LISTEN'), line('tcp', '2.2.2.4', x), line(x, '2.2.2.4', 'LISTEN')]) {
+      const r = compareCommand(NS, ['-R', byteFile('shapes', good + bad)], { bytes: true });
+      expect(r.problem).toBeUndefined();
+      expect(r.ref.status).toBe(2);
+    }
+  });
+
   it.each(SAMPLES)('%s: quoted words in a -R line', (_name, x) => {
     const file = byteFile('quoted', `-I -p "${x}" -s "1.1.1.1" -d 2.2.2.2\n`);
     expect(compareCommand(NS, ['-R', file], { bytes: true }).problem).toBeUndefined();
