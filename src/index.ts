@@ -19,3 +19,4 @@ export type { Clock } from './format/clock.js';
 export { loadLabelMap, parseLabelMap } from './format/labelmap.js';
 export type { LabelMap } from './format/labelmap.js';
 export { NetlinkError } from './netlink/socket.js';
+export { bytesOf, textOf } from './netlink/text.js';

@@ -1,29 +1,32 @@
 // The process side of the CLI: argv[0] as conntrack would see it, stdout/stderr, and the exit code.
 
-import { accessSync, constants, realpathSync } from 'node:fs';
+import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
 import { parseArgs } from './parse.js';
-import { writeAll } from './output.js';
+import { writeText } from './output.js';
+import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
 
 /**
  * conntrack prints argv[0] in its usage line. A script's original argv[0] is lost in the kernel's #! handling,
  * so this recovers the common case: when the script is what a PATH lookup of its own name finds, the user
  * most likely typed the bare name.
  */
-export function invokedName(scriptPath: string, pathEnv = process.env.PATH ?? ''): string {
+export function invokedName(scriptPath: string, pathEnv = fromUtf8(process.env.PATH ?? '')): string {
   const name = basename(scriptPath);
+  // the paths are text of bytes (src/netlink/text.ts): the file system gets them as bytes
+  const real = (path: string): string => realpathSync(bytesOf(path), { encoding: TEXT });
   try {
-    const real = realpathSync(scriptPath);
+    const script = real(scriptPath);
     for (const dir of pathEnv.split(delimiter)) {
       if (!dir) continue;
       const candidate = join(dir, name);
       try {
-        accessSync(candidate, constants.X_OK);
+        accessSync(bytesOf(candidate), constants.X_OK);
       } catch {
         continue;
       }
-      return realpathSync(candidate) === real ? name : scriptPath;
+      return real(candidate) === script ? name : scriptPath;
     }
   } catch {
     // fall through
@@ -31,18 +34,43 @@ export function invokedName(scriptPath: string, pathEnv = process.env.PATH ?? ''
   return scriptPath;
 }
 
+/**
+ * The arguments after the script as the bytes the process was given, as text (src/netlink/text.ts). Node decodes
+ * argv as UTF-8 and turns bytes that are not UTF-8 into U+FFFD; /proc/self/cmdline still holds them. The
+ * arguments are its last words (whatever node's own options before the script were), and they are taken from it
+ * only when they decode to exactly what Node has; otherwise (no /proc, a changed command line) Node's decoding
+ * stands. Only an argument with a U+FFFD in it costs the read.
+ */
+export function argvBytes(args: readonly string[], cmdline: () => string = readCmdline): string[] {
+  const decoded = args.map(fromUtf8);
+  if (!args.some((a) => a.includes('\ufffd'))) return decoded;
+  let words: string[];
+  try {
+    words = cmdline().split('\0');
+  } catch {
+    return decoded;
+  }
+  // every word ends in a NUL, so the split leaves an empty last one
+  if (words.pop() !== '' || words.length < args.length) return decoded;
+  const raw = words.slice(words.length - args.length);
+  for (let i = 0; i < raw.length; i++) if (Buffer.from(raw[i], TEXT).toString('utf8') !== args[i]) return decoded;
+  return raw;
+}
+
+const readCmdline = (): string => readFileSync('/proc/self/cmdline', TEXT);
+
 export function run(): void {
-  const script = process.argv[1] ?? 'conntrack';
-  const argv0 = (): string => process.env.CONNTRACK_ARGV0 ?? invokedName(script);
+  const script = fromUtf8(process.argv[1] ?? 'conntrack');
+  const argv0 = (): string => (process.env.CONNTRACK_ARGV0 !== undefined ? fromUtf8(process.env.CONNTRACK_ARGV0) : invokedName(script));
   // stderr through write(2): conntrack's stderr is unbuffered, and process.stderr costs start-up time
   const err = (s: string): void => {
     try {
-      writeAll(2, Buffer.from(s, 'utf8'));
+      writeText(2, s);
     } catch {
       // nowhere left to report to
     }
   };
-  main({ argv: [script, ...process.argv.slice(2)], err, argv0 }).then(
+  main({ argv: [script, ...argvBytes(process.argv.slice(2))], err, argv0 }).then(
     (code) => {
       process.exitCode = code;
     },

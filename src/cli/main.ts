@@ -3,7 +3,7 @@
 
 import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
 import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.js';
-import { FdSink, OutputClosed, OutputFailed, TextSink } from './output.js';
+import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from './output.js';
 import { parseArgs, ParsedCommand } from './parse.js';
 import { usageText } from './usage.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
@@ -51,7 +51,7 @@ const processSignals: EventProcess = {
 
 export async function main(io: MainIo): Promise<number> {
   const out = io.out ?? new FdSink(1);
-  const err = io.err ?? ((s: string) => void process.stderr.write(s));
+  const err = io.err ?? ((s: string) => writeText(2, s));
   try {
     return await run(io, out, err);
   } catch (e) {

@@ -4,6 +4,7 @@
 
 import { writeSync } from 'node:fs';
 import type { LineSink } from '../format/sink.js';
+import { bytesOf, TEXT, textOf } from '../netlink/text.js';
 
 /** Thrown when the reader went away; main turns it into a quiet exit. */
 export class OutputClosed extends Error {
@@ -55,24 +56,18 @@ export class ByteSink implements TextSink {
     this.buf = bigger;
   }
 
+  /** text is one byte per character (src/netlink/text.ts) */
   str(s: string): void {
     const n = s.length;
-    this.room(n * 3);
+    this.room(n);
     if (n > 12) {
       // one native copy beats a JavaScript loop past a dozen characters
-      this.pos += this.buf.write(s, this.pos, 'utf8');
+      this.pos += this.buf.write(s, this.pos, TEXT);
       return;
     }
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        this.pos = pos + buf.write(s.slice(i), pos, 'utf8');
-        return;
-      }
-      buf[pos++] = c;
-    }
+    for (let i = 0; i < n; i++) buf[pos++] = s.charCodeAt(i);
     this.pos = pos;
   }
 
@@ -145,6 +140,9 @@ export class FdSink extends ByteSink {
   }
 }
 
+/** Text (one byte per character) written out whole with writeAll. */
+export const writeText = (fd: number, s: string): void => writeAll(fd, bytesOf(s));
+
 export function writeAll(fd: number, data: Buffer): void {
   let off = 0;
   while (off < data.length) {
@@ -180,7 +178,7 @@ export class MemorySink implements TextSink {
     if (this.text.length > this.lineStart) this.text = this.text.slice(0, -1);
   }
   bytes(b: Uint8Array): void {
-    this.write(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8'));
+    this.write(textOf(b));
   }
   flush(): void {}
   /** returns what was gathered and starts over */

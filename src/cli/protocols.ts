@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { IPPROTO } from '../ctnetlink/constants.js';
 import { EXT_DCCP_ROLES, EXT_DCCP_STATES, EXT_SCTP_STATES, EXT_TCP_STATES } from '../format/tables.js';
+import { TEXT } from '../netlink/text.js';
 import { parameterProblem } from './errors.js';
 import { atoi, strtoul, u16, u32, u8 } from './cnum.js';
 import type { LongOption } from './getopt.js';
@@ -722,7 +723,7 @@ const isCSpace = (c: string | undefined): boolean =>
 function readProtocols(file: string): ProtoEnt[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileSync(file, TEXT);
   } catch {
     return [];
   }

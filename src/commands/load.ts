@@ -20,6 +20,7 @@ import { NetlinkError } from '../netlink/socket.js';
 import { entryFromTemplate } from './create.js';
 import { LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../netlink/writer.js';
+import { bytesOf, TEXT } from '../netlink/text.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
 import { update } from './update.js';
@@ -103,7 +104,8 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   const path = fileName === '-' ? '/dev/stdin' : fileName;
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    // the name and the lines are text of bytes (src/netlink/text.ts), as conntrack reads them
+    text = readFileSync(bytesOf(path), TEXT);
   } catch {
     throw parameterProblem(`Failed to open file ${path} for reading`);
   }

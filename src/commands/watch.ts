@@ -16,7 +16,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { ParsedCommand } from '../cli/parse.js';
-import { writeAll } from '../cli/output.js';
+import { writeText } from '../cli/output.js';
 import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { EventStream, flowEventKind } from '../ctnetlink/event-stream.js';
@@ -172,7 +172,7 @@ export function processTerminal(): WatchTerminal {
   return {
     isTTY,
     size: () => ({ columns: process.stdout.columns || 80, rows: process.stdout.rows || 24 }),
-    write: (s) => writeAll(1, Buffer.from(s, 'utf8')),
+    write: (s) => writeText(1, s),
     keys:
       isTTY && stdin.isTTY
         ? {

@@ -1,7 +1,7 @@
 // Decoding ctnetlink messages into the model. Hand-rolled attribute loops (one per nesting level) keep a
 // million-entry dump fast; every unknown attribute is kept raw, and errors name the attribute path.
 
-import { DecodeError, RawAttr, rawAttr, readU16BE, readU32BE, readU64BE } from '../netlink/attributes.js';
+import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE, readU64BE } from '../netlink/attributes.js';
 import { NLA_TYPE_MASK } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import { formatIPv4, formatIPv6 } from './addresses.js';
@@ -54,11 +54,6 @@ function keep(list: RawAttr[] | undefined, buf: Buffer, from: number, to: number
   return l;
 }
 
-function cString(buf: Buffer, from: number, to: number): string {
-  let end = from;
-  while (end < to && buf[end] !== 0) end++;
-  return buf.toString('utf8', from, end);
-}
 
 /** A Tuple with every field present as undefined: one hidden class for all tuples keeps the formatters fast. */
 export function newTuple(family: number): Tuple {
@@ -417,7 +412,7 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
     case CTA.HELP: {
       const h: { name?: string; info?: Buffer } = {};
       walk(buf, from, to, 'CTA_HELP', (t, a, b) => {
-        if (t === CTA_HELP.NAME) h.name = cString(buf, a, b);
+        if (t === CTA_HELP.NAME) h.name = readCString(buf, a, b);
         else if (t === CTA_HELP.INFO) h.info = Buffer.from(buf.subarray(a, b));
         else unknown().push(rawAttr(buf, a, b));
       });
@@ -438,7 +433,7 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
       break;
     case CTA.SECCTX:
       walk(buf, from, to, 'CTA_SECCTX', (t, a, b) => {
-        if (t === CTA_SECCTX.NAME) f.secctx = cString(buf, a, b);
+        if (t === CTA_SECCTX.NAME) f.secctx = readCString(buf, a, b);
         else unknown().push(rawAttr(buf, a, b));
       });
       break;

@@ -4,7 +4,7 @@
 // libnetfilter_conntrack 1.0.9 makes of it when printing (its cross-wired layer-3 numbers, see
 // src/format/expect.ts) is the formatter's business, not the decoder's.
 
-import { DecodeError, RawAttr, rawAttr, readU16BE, readU32BE } from '../netlink/attributes.js';
+import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE } from '../netlink/attributes.js';
 import { NLA_TYPE_MASK, NLM_F } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import { CTA_EXPECT, CTA_EXPECT_NAT, IPCTNL_MSG_EXP } from './constants.js';
@@ -72,11 +72,6 @@ function need(from: number, to: number, n: number, path: string[]): void {
   if (to - from < n) throw new DecodeError(`payload of ${to - from} bytes, want ${n}`, path);
 }
 
-function cString(buf: Buffer, from: number, to: number): string {
-  let end = from;
-  while (end < to && buf[end] !== 0) end++;
-  return buf.toString('utf8', from, end);
-}
 
 /** Decodes the attributes of an expectation message body (after nfgenmsg) given the message's family. */
 export function decodeExpectAttrs(buf: Buffer, start: number, end: number, family: number): Expect {
@@ -105,7 +100,7 @@ export function decodeExpectAttrs(buf: Buffer, start: number, end: number, famil
         e.id = readU32BE(buf, from);
         break;
       case CTA_EXPECT.HELP_NAME:
-        e.helpName = cString(buf, from, to);
+        e.helpName = readCString(buf, from, to);
         break;
       case CTA_EXPECT.ZONE:
         need(from, to, 2, [name]);
@@ -135,7 +130,7 @@ export function decodeExpectAttrs(buf: Buffer, start: number, end: number, famil
         break;
       }
       case CTA_EXPECT.FN:
-        e.fn = cString(buf, from, to);
+        e.fn = readCString(buf, from, to);
         break;
       default:
         keep(from, to);

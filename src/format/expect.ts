@@ -94,15 +94,13 @@ function l4Part(t: Tuple | undefined): string {
 
 /** snprintf(helper_name, NFCT_HELPER_NAME_MAX = 16, "%s", name): at most 15 bytes survive. */
 function helperName(name: string): string {
-  const b = Buffer.from(name, 'utf8');
-  return b.length <= 15 ? name : b.subarray(0, 15).toString('utf8');
+  // text is one byte per character (src/netlink/text.ts)
+  return name.length <= 15 ? name : name.slice(0, 15);
 }
 
 /** The 1024-byte output buffer of conntrack's expectation callbacks. */
 function limit(s: string): string {
-  if (s.length <= BUFFER_LIMIT / 4) return s;
-  const b = Buffer.from(s, 'utf8');
-  return b.length <= BUFFER_LIMIT ? s : b.subarray(0, BUFFER_LIMIT).toString('utf8');
+  return s.length <= BUFFER_LIMIT ? s : s.slice(0, BUFFER_LIMIT);
 }
 
 /**

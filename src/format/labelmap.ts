@@ -1,6 +1,7 @@
 // The connlabel name map, read as libnetfilter_conntrack's nfct_labelmap_new() reads it (src/conntrack/labels.c).
 
 import { readFileSync } from 'node:fs';
+import { TEXT } from '../netlink/text.js';
 
 /** CONNLABEL_CFG, the compile-time path conntrack 1.4.7 uses (nft reads /etc/connlabel.conf instead). */
 export const CONNLABEL_CFG = '/etc/xtables/connlabel.conf';
@@ -69,7 +70,7 @@ export function parseLabelMap(text: string): LabelMap | undefined {
 export function loadLabelMap(path = CONNLABEL_CFG): LabelMapResult {
   let text: string;
   try {
-    text = readFileSync(path, 'latin1');
+    text = readFileSync(path, TEXT);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return { error: code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String(code) };

@@ -37,19 +37,36 @@ function toRun(r: SpawnSyncReturns<string>): Run {
 export interface RunOptions {
   /** run inside test/lab/with-labels.sh (connlabel.conf available) */
   labels?: boolean;
+  /** the connlabel.conf that with-labels.sh mounts (default fixtures/connlabel.conf) */
+  labelsFile?: string;
   input?: string;
   timeoutMs?: number;
+  /**
+   * The arguments and input are bytes, one per character (latin1), and reach the program as exactly those bytes:
+   * a string argument of spawnSync would be encoded as UTF-8, so they go through `bash -c` as $'\xNN' words.
+   */
+  bytes?: boolean;
+}
+
+/** A bash word that expands to exactly the bytes of s (one byte per character, no NUL). */
+export function shBytes(s: string): string {
+  let w = "$'";
+  for (let i = 0; i < s.length; i++) w += '\\x' + s.charCodeAt(i).toString(16).padStart(2, '0');
+  return w + "'";
 }
 
 function exec(ns: string, argv: string[], opts: RunOptions = {}): Run {
   const cmd = ['ip', 'netns', 'exec', ns, ...argv];
-  const full = opts.labels ? ['bash', join(REPO, 'test/lab/with-labels.sh'), ...cmd] : cmd;
+  let full = opts.labels ? ['bash', join(REPO, 'test/lab/with-labels.sh'), ...cmd] : cmd;
+  if (opts.bytes) full = ['bash', '-c', full.map(shBytes).join(' ')];
+  const env: NodeJS.ProcessEnv = { ...process.env, CONNTRACK_ARGV0: 'conntrack', TZ: 'UTC', LC_ALL: 'C' };
+  if (opts.labelsFile) env.CTLAB_CONNLABEL = opts.labelsFile;
   return toRun(
     spawnSync(full[0], full.slice(1), {
       encoding: 'latin1',
-      input: opts.input,
+      input: opts.bytes && opts.input !== undefined ? Buffer.from(opts.input, 'latin1') : opts.input,
       timeout: opts.timeoutMs ?? 60_000,
-      env: { ...process.env, CONNTRACK_ARGV0: 'conntrack', TZ: 'UTC', LC_ALL: 'C' },
+      env,
       maxBuffer: 1 << 30,
     }),
   );
