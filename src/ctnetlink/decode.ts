@@ -193,15 +193,20 @@ function decodeCounters(buf: Buffer, start: number, end: number, path: string, u
   return c;
 }
 
-function decodeSeqAdj(buf: Buffer, start: number, end: number, path: string): SeqAdj {
+function decodeSeqAdj(buf: Buffer, start: number, end: number, path: string, unknown: () => RawAttr[]): SeqAdj {
   const s: SeqAdj = {};
   walk(buf, start, end, path, (type, a, b) => {
-    need(a, b, 4, path);
-    if (type === CTA_SEQADJ.CORRECTION_POS) s.correctionPos = readU32BE(buf, a);
-    else if (type === CTA_SEQADJ.OFFSET_BEFORE) s.offsetBefore = readU32BE(buf, a);
-    else if (type === CTA_SEQADJ.OFFSET_AFTER) s.offsetAfter = readU32BE(buf, a);
+    if (type === CTA_SEQADJ.CORRECTION_POS) s.correctionPos = u32In(buf, a, b, path, 'CTA_SEQADJ_CORRECTION_POS');
+    else if (type === CTA_SEQADJ.OFFSET_BEFORE) s.offsetBefore = u32In(buf, a, b, path, 'CTA_SEQADJ_OFFSET_BEFORE');
+    else if (type === CTA_SEQADJ.OFFSET_AFTER) s.offsetAfter = u32In(buf, a, b, path, 'CTA_SEQADJ_OFFSET_AFTER');
+    else unknown().push(rawAttr(buf, a, b));
   });
   return s;
+}
+
+function u32In(buf: Buffer, a: number, b: number, path: string, name: string): number {
+  needIn(a, b, 4, path, name);
+  return readU32BE(buf, a);
 }
 
 function decodeProtoinfo(buf: Buffer, start: number, end: number, f: Flow): void {
@@ -426,10 +431,10 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
       f.countersReply = decodeCounters(buf, from, to, 'CTA_COUNTERS_REPLY', unknown);
       break;
     case CTA.SEQ_ADJ_ORIG:
-      f.seqAdjOrig = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_ORIG');
+      f.seqAdjOrig = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_ORIG', unknown);
       break;
     case CTA.SEQ_ADJ_REPLY:
-      f.seqAdjReply = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_REPLY');
+      f.seqAdjReply = decodeSeqAdj(buf, from, to, 'CTA_SEQ_ADJ_REPLY', unknown);
       break;
     case CTA.SECCTX:
       walk(buf, from, to, 'CTA_SECCTX', (t, a, b) => {
@@ -460,10 +465,9 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
     case CTA.SYNPROXY: {
       const sp: { isn?: number; its?: number; tsoff?: number } = {};
       walk(buf, from, to, 'CTA_SYNPROXY', (t, a, b) => {
-        need(a, b, 4, 'CTA_SYNPROXY');
-        if (t === CTA_SYNPROXY.ISN) sp.isn = readU32BE(buf, a);
-        else if (t === CTA_SYNPROXY.ITS) sp.its = readU32BE(buf, a);
-        else if (t === CTA_SYNPROXY.TSOFF) sp.tsoff = readU32BE(buf, a);
+        if (t === CTA_SYNPROXY.ISN) sp.isn = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ISN');
+        else if (t === CTA_SYNPROXY.ITS) sp.its = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ITS');
+        else if (t === CTA_SYNPROXY.TSOFF) sp.tsoff = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_TSOFF');
         else unknown().push(rawAttr(buf, a, b));
       });
       f.synproxy = sp;
@@ -511,6 +515,8 @@ export function decodeGlobalStats(buf: Buffer, off: number, len: number): Global
     } else if (t === CTA_STATS_GLOBAL.MAX_ENTRIES) {
       need(a, b, 4, 'CTA_STATS_GLOBAL_MAX_ENTRIES');
       g.maxEntries = readU32BE(buf, a);
+    } else {
+      (g.unknown ??= []).push(rawAttr(buf, a, b));
     }
   });
   return g;

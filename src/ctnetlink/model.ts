@@ -108,4 +108,6 @@ export interface CpuStats {
 export interface GlobalStats {
   entries?: number;
   maxEntries?: number;
+  /** attributes this decoder does not know, kept as sent */
+  unknown?: RawAttr[];
 }

@@ -5,9 +5,16 @@ import { readFileSync } from 'node:fs';
 import type { CtClient, DumpOptions, RawFlowHandler } from '../../src/ctnetlink/client.js';
 import { decodeCpuStats, decodeGlobalStats } from '../../src/ctnetlink/decode.js';
 import type { CpuStats, GlobalStats } from '../../src/ctnetlink/model.js';
-import { forEachMessage } from '../../src/netlink/framing.js';
-import { NLMSG, NLMSG_HDRLEN } from '../../src/netlink/constants.js';
+import { forEachMessage, isControl } from '../../src/netlink/framing.js';
+import { NFNL_SUBSYS, NLMSG, NLMSG_HDRLEN } from '../../src/netlink/constants.js';
+import { IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from '../../src/ctnetlink/constants.js';
 import { NetlinkError } from '../../src/netlink/socket.js';
+
+const CT_STATS = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS;
+const CT_STATS_CPU = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS_CPU;
+const EXP_STATS_CPU = (NFNL_SUBSYS.CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP.GET_STATS_CPU;
+/** answers to the stats requests, never entries of a dump */
+const STATS_ANSWERS = new Set([CT_STATS, CT_STATS_CPU, EXP_STATS_CPU]);
 
 /** Reads a .hex fixture: one datagram per line, '#' lines are comments. */
 export function readDatagrams(path: string): Buffer[] {
@@ -22,7 +29,12 @@ export class ReplayClient implements CtClient {
   readonly requests: DumpOptions[] = [];
   constructor(private readonly datagrams: Buffer[]) {}
 
-  private replay(onMessage: (buf: Buffer, off: number, len: number) => void): void {
+  /**
+   * Hands each request the captured answers of its kind only: a capture of -L also holds the
+   * IPCTNL_MSG_CT_GET_STATS answer that the client asks for before dumping (DumpOptions.threaded 'auto').
+   * Errors answer every request.
+   */
+  private replay(accept: (type: number) => boolean, onMessage: (buf: Buffer, off: number, len: number) => void): void {
     for (const d of this.datagrams) {
       forEachMessage(d, (off, len, type) => {
         if (type === NLMSG.ERROR) {
@@ -30,19 +42,18 @@ export class ReplayClient implements CtClient {
           if (errno) throw new NetlinkError(errno);
           return;
         }
-        if (type < 0x10) return;
-        onMessage(d, off, len);
+        if (!isControl(type) && accept(type)) onMessage(d, off, len);
       });
     }
   }
 
   async dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void> {
     this.requests.push(opts);
-    this.replay(onMessage);
+    this.replay((type) => !STATS_ANSWERS.has(type), onMessage);
   }
   async globalStats(): Promise<GlobalStats> {
     let g: GlobalStats = {};
-    this.replay((b, o, l) => (g = decodeGlobalStats(b, o, l)));
+    this.replay((type) => type === CT_STATS, (b, o, l) => (g = decodeGlobalStats(b, o, l)));
     return g;
   }
   async count(): Promise<number | undefined> {
@@ -50,11 +61,13 @@ export class ReplayClient implements CtClient {
   }
   async cpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    this.replay((b, o, l) => out.push(decodeCpuStats(b, o, l)));
+    this.replay((type) => type === CT_STATS_CPU, (b, o, l) => out.push(decodeCpuStats(b, o, l)));
     return out;
   }
   async expectCpuStats(): Promise<CpuStats[]> {
-    return this.cpuStats();
+    const out: CpuStats[] = [];
+    this.replay((type) => type === EXP_STATS_CPU, (b, o, l) => out.push(decodeCpuStats(b, o, l)));
+    return out;
   }
   close(): void {}
 }
