@@ -2,28 +2,15 @@
 // output, messages, exit codes and the table left behind are compared. Where we follow conntrack 1.4.8's
 // fixes (-A, -U's family), the 1.4.8 build in ../shared/tools is the reference.
 
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, Run, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { compareOnTable, diffTolerant, netnsAdd, netnsDel, REF148, REPO, Run, run148 as run148In, runOurs, runPiped, runRef, skipReason, TableBed } from '../helpers/netns.js';
 
 const NS = `ctit-mod-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
-const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
 
-/** `cat FILE | conntrack -R -` through a real pipe (a spawned process's stdin is a socket, which /dev/stdin cannot open) */
-function piped(tool: 'ref' | '1.4.8' | 'ours', text: string): Run {
-  const file = join(mkdtempSync(join(tmpdir(), 'ctit-')), 'input');
-  writeFileSync(file, text);
-  const cmd =
-    tool === 'ref' ? 'exec -a conntrack /usr/sbin/conntrack' : tool === '1.4.8' ? `exec -a conntrack ${REF148}` : `CONNTRACK_ARGV0=conntrack exec node ${REPO}/bin/conntrack`;
-  const r = runSh(NS, `cat '${file}' | ${cmd} -R -`);
-  return { ...r, stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)') };
-}
-
-/** conntrack ids are new after every reload: compare them through the entry, not as numbers. */
-const dropIds = (s: string): string => s.replace(/ id=\d+/g, ' id=#').replace(/<id>\d+<\/id>/g, '<id>#</id>');
+const piped = (tool: 'ref' | '1.4.8' | 'ours', text: string): Run => runPiped(NS, tool, text);
 
 function reset(load = true): void {
   runRef(NS, ['-F']);
@@ -37,24 +24,11 @@ function reset(load = true): void {
 const tableNow = (): string =>
   runRef(NS, ['-L']).stdout.split('\n').filter(Boolean).sort().join('\n');
 
-/** conntrack 1.4.8, its messages reading "v1.4.7" (the version string is the one byte we do not follow it in) */
-function run148(args: string[], input?: string): Run {
-  const r = runSh(NS, `exec -a conntrack ${REF148} ${args.map((a) => `'${a}'`).join(' ')}`, { input });
-  return { ...r, stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)') };
-}
+const run148 = (args: string[]): Run => run148In(NS, args);
 
-function compare(ref: (a: string[]) => Run, args: string[], load = true): void {
-  reset(load);
-  const r = ref(args);
-  const refTable = tableNow();
-  reset(load);
-  const o = runOurs(NS, args);
-  const oursTable = tableNow();
-  expect(diffTolerant(dropIds(r.stdout), dropIds(o.stdout))).toBeUndefined();
-  expect(o.stderr).toBe(r.stderr);
-  expect(o.status).toBe(r.status);
-  expect(diffTolerant(refTable, oursTable)).toBeUndefined();
-}
+const bed = (load: boolean): TableBed => ({ reset: () => reset(load), table: tableNow, ours: (a) => runOurs(NS, a) });
+const compare = (ref: (a: string[]) => Run, args: string[], load = true): void =>
+  expect(compareOnTable(bed(load), ref, args).problem).toBeUndefined();
 
 const I = (...a: string[]): string[] => ['-I', ...a];
 const CREATE_CASES: string[][] = [
