@@ -2,7 +2,7 @@
 // and our CLI back to back, and comparing their output with tolerance for genuinely time-dependent fields.
 
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -66,7 +66,8 @@ export const runSh = (ns: string, script: string, opts?: RunOptions): Run => exe
 
 /** conntrack 1.4.8, the reference where it fixed 1.4.7 (shared/tools unpacks it on first use) */
 export const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
-const shq = (a: string): string => `'${a.replaceAll("'", `'\\''`)}'`;
+/** one shell word */
+export const shq = (a: string): string => `'${a.replaceAll("'", `'\\''`)}'`;
 /** 1.4.8's messages read "v1.4.7": the version string is the one byte we do not follow it in */
 const as147 = (r: Run): Run => ({ ...r, stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)') });
 export const run148 = (ns: string, args: string[], opts?: RunOptions): Run =>
@@ -81,11 +82,16 @@ export function have148(): boolean {
 
 /** `cat FILE | conntrack -R -` through a real pipe (a spawned process's stdin is a socket, which /dev/stdin cannot open) */
 export function runPiped(ns: string, tool: 'ref' | '1.4.8' | 'ours', text: string, opts?: RunOptions): Run {
-  const file = join(mkdtempSync(join(tmpdir(), 'ctit-')), 'input');
+  const dir = mkdtempSync(join(tmpdir(), 'ctit-'));
+  const file = join(dir, 'input');
   writeFileSync(file, text);
   const cmd =
     tool === 'ref' ? `exec -a conntrack ${REF}` : tool === '1.4.8' ? `exec -a conntrack ${REF148}` : `CONNTRACK_ARGV0=conntrack exec ${process.execPath} ${OURS}`;
-  return as147(runSh(ns, `cat '${file}' | ${cmd} -R -`, opts));
+  try {
+    return as147(runSh(ns, `cat '${file}' | ${cmd} -R -`, opts));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** conntrack ids are new after every reload: compare them through the entry, not as numbers. */
