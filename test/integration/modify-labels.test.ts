@@ -99,7 +99,7 @@ const identity = (line: string): string =>
 describe.skipIf(skipReason)('-I, -U, -D and -R with labels, zones and status filters: ours and the reference', () => {
   let can148 = false;
   beforeAll(() => {
-    can148 = have148();
+    can148 = have148(); // in beforeAll: only where the integration tests run
     netnsAdd(NS);
     const up = runSh(NS, 'ip link set lo up');
     if (up.status !== 0) throw new Error(up.stderr);
