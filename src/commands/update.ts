@@ -17,7 +17,7 @@ import type { Flow, Tuple } from '../ctnetlink/model.js';
 import { EntrySpec, labelBitmap, writeEntry } from '../ctnetlink/template.js';
 import { NlWriter } from '../netlink/writer.js';
 import { compileUpdateFilter } from '../filter/userspace.js';
-import { tupleFilterOf } from '../filter/kernel.js';
+import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import { NFNL_SUBSYS } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
@@ -108,12 +108,19 @@ export function updatedEntry(cmd: ParsedCommand, ct: Flow): EntrySpec | undefine
       if (!modify) {
         e.labels = new Uint8Array(4); // an empty bitmap: all labels go
       } else {
+        // the kernel sets each word to (old & ~mask) ^ labels (nf_connlabels_replace): the bits to clear go in
+        // the mask, with zeros for them in the labels. (conntrack sends the entry's labels less those bits, and
+        // a mask only when it happens to be as long: then that XOR clears every other label too.)
         const size = have.length;
-        const labels = Uint8Array.from(have);
-        for (const b of modify) if (labelBit(labels, b)) labels[b >> 3] &= ~(1 << (b & 7));
-        e.labels = labels;
-        e.labelsMask = labelBitmap(modify, size * 8 - 1).subarray(0, size);
+        const mask = new Uint8Array(size);
+        for (const b of modify) {
+          if (labelBit(have, b)) mask[b >> 3] |= 1 << (b & 7);
+        }
+        e.labels = new Uint8Array(size);
+        e.labelsMask = mask;
       }
+      // conntrack's unchanged test (nfct_cmp) sees the labels mask it set on every labelled entry: each one is
+      // updated and printed, whether or not it had the label
       changed = true;
     }
   }
@@ -181,10 +188,8 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
     return answered;
   };
 
-  const family = cmd.family;
-  const tuple = tupleFilterOf({ ...cmd, family });
   const dumpError = await client
-    .dumpRaw({ family, tuple, threaded: true }, (buf, off, len) => {
+    .dumpRaw({ ...kernelDumpFilter(cmd, 'update'), threaded: true }, (buf, off, len) => {
       if (batches.fatal !== undefined) return undefined;
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;

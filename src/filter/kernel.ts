@@ -6,7 +6,7 @@ import { OPT } from '../cli/commands.js';
 import type { Template } from '../cli/template.js';
 import { PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleFilter } from '../ctnetlink/encode.js';
-import type { DumpFilter } from '../ctnetlink/requests.js';
+import type { DumpFilter, U32Filter } from '../ctnetlink/requests.js';
 
 export interface KernelFilterInput {
   options: number;
@@ -50,14 +50,28 @@ export function tupleFilterOf(input: KernelFilterInput): TupleFilter | undefined
 }
 
 /**
- * The dump filter for -L (conntrack 1.4.7 sends the family, the mark and the status; we add the original tuple)
- * and for -D / -U (1.4.7 sends the family and the mark; we add the status, whose userspace check 1.4.7 got
- * wrong for UNREPLIED and negations, and the tuple).
+ * -U's selection by status. There -u is a value to set (each entry gets the bits OR'ed on, as 1.4.8 does), so
+ * a bit it sets selects nothing. A bit it wants absent (UNREPLIED: no SEEN_REPLY; "!ASSURED") cannot be set:
+ * it selects what `-L -u` with the same argument lists, as for -D. (1.4.7 and 1.4.8 update every entry.)
  */
-export function kernelDumpFilter(input: KernelFilterInput): DumpFilter {
+export function updateStatusFilter(tmpl: Template): U32Filter | undefined {
+  const s = tmpl.filterStatusKernel;
+  const absent = s ? (s.mask & ~s.value) >>> 0 : 0;
+  return absent ? { value: 0, mask: absent } : undefined;
+}
+
+/**
+ * The dump filter for -L (conntrack 1.4.7 sends the family, the mark and the status; we add the original tuple)
+ * and for -D (1.4.7 sends the family and the mark; we add the status, whose userspace check 1.4.7 got wrong
+ * for UNREPLIED and negations, and the tuple). For -U (`update`) -m is a value to set, not a filter, and the
+ * status filters only as updateStatusFilter() says.
+ */
+export function kernelDumpFilter(input: KernelFilterInput, command: 'select' | 'update' = 'select'): DumpFilter {
   const f: DumpFilter = { family: input.family };
-  if (input.tmpl.filterMarkKernel) f.mark = input.tmpl.filterMarkKernel;
-  if (input.tmpl.filterStatusKernel) f.status = input.tmpl.filterStatusKernel;
+  const mark = command === 'update' ? undefined : input.tmpl.filterMarkKernel;
+  const status = command === 'update' ? updateStatusFilter(input.tmpl) : input.tmpl.filterStatusKernel;
+  if (mark) f.mark = mark;
+  if (status) f.status = status;
   const tuple = tupleFilterOf(input);
   if (tuple) f.tuple = tuple;
   return f;

@@ -10,6 +10,8 @@ import { CT_COMPARISON, OPT } from '../cli/commands.js';
 import { parseAddr } from '../cli/inet.js';
 import { parameterProblem } from '../cli/errors.js';
 import type { Template, TupleTemplate } from '../cli/template.js';
+import type { U32Filter } from '../ctnetlink/requests.js';
+import { updateStatusFilter } from './kernel.js';
 
 export interface FilterInput {
   options: number;
@@ -19,7 +21,8 @@ export interface FilterInput {
 
 /**
  * -U selects entries differently (conntrack.c mnl_nfct_update_cb): -m, -u and -t are values to set, not
- * filters; the NAT, label and network filters apply, then the id, then the original and reply tuples.
+ * filters; the NAT, label and network filters apply, then the status bits -u wants absent (updateStatusFilter),
+ * the id, then the original and reply tuples.
  */
 export function compileUpdateFilter(input: FilterInput): FlowFilter {
   const { options, tmpl } = input;
@@ -28,9 +31,11 @@ export function compileUpdateFilter(input: FilterInput): FlowFilter {
   const labels = tmpl.label ? [...tmpl.label] : undefined;
   const tupleOrig = (options & (OPT.ORIG_SRC | OPT.ORIG_DST | OPT.PROTO)) !== 0;
   const tupleRepl = (options & (OPT.REPL_SRC | OPT.REPL_DST | OPT.PROTO)) !== 0;
+  const status = updateStatusFilter(tmpl);
   return (f: Flow): boolean => {
     if (nat && nat(f)) return true;
     if (labelsOrNetworksFail(f, labels, nets)) return true;
+    if (statusFails(f, status)) return true;
     if (tmpl.id !== undefined && f.id !== undefined && f.id !== tmpl.id) return true;
     if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
     if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
@@ -194,6 +199,11 @@ function labelsOrNetworksFail(f: Flow, labels: number[] | undefined, nets: { src
   return false;
 }
 
+/** The kernel's dump filter by status (ctnetlink_filter_match_status): (status & mask) == value. */
+function statusFails(f: Flow, s: U32Filter | undefined): boolean {
+  return s !== undefined && (f.status === undefined || ((f.status & s.mask) >>> 0) !== s.value);
+}
+
 function labelSet(bits: Uint8Array | undefined, bit: number): boolean {
   return bits !== undefined && ((bits[bit >> 3] >> (bit & 7)) & 1) === 1;
 }
@@ -224,8 +234,7 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     if (tmpl.status !== undefined && (f.status === undefined || ((tmpl.status & f.status) >>> 0) !== tmpl.status)) return true;
     // the status filter as the kernel applies it to -L dumps: (status & mask) == value. conntrack 1.4.7's -D
     // used only the subset test above, which UNREPLIED and "!BIT" (value 0) pass for every entry.
-    const sk = tmpl.filterStatusKernel;
-    if (sk && (f.status === undefined || ((f.status & sk.mask) >>> 0) !== sk.value)) return true;
+    if (statusFails(f, tmpl.filterStatusKernel)) return true;
     if (tmpl.tcpState !== undefined && f.tcp?.state !== tmpl.tcpState) return true;
     if (tmpl.sctpState !== undefined && f.sctp?.state !== tmpl.sctpState) return true;
     if (tmpl.dccpState !== undefined && f.dccp?.state !== tmpl.dccpState) return true;

@@ -10,7 +10,7 @@ import { formatFlowJson } from './json.js';
 import { formatFlowSave } from './save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from './xml.js';
 
-/** Which conntrack callback's rules apply: -L/-G print with -o ktimestamp and labels; -D/-U do not. */
+/** Which conntrack callback's rules apply: -L/-G print with -o ktimestamp; -L/-G/-U print labels (1.4.8's -U does), -D does not. */
 export type PrintMode = 'list' | 'get' | 'delete' | 'update';
 
 export interface FlowPrinter {
@@ -48,7 +48,7 @@ export function flowPrinter(cmd: ParsedCommand, ctx: CommandContext, mode: Print
     extended: (mask & OUT.EXT) !== 0,
     id: (mask & OUT.ID) !== 0,
     ktimestamp: (mode === 'list' || mode === 'get') && (mask & OUT.KTMS) !== 0,
-    labels: mode === 'list' || mode === 'get' ? cmd.labelmap : undefined,
+    labels: mode !== 'delete' ? cmd.labelmap : undefined,
   };
   if (mask & OUT.XML) {
     let headerDone = false;

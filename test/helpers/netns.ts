@@ -2,7 +2,8 @@
 // and our CLI back to back, and comparing their output with tolerance for genuinely time-dependent fields.
 
 import { spawnSync, SpawnSyncReturns } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const REPO = join(__dirname, '../..');
@@ -78,6 +79,39 @@ export const runRef = (ns: string, args: string[], opts?: RunOptions): Run =>
 export const runOurs = (ns: string, args: string[], opts?: RunOptions): Run => exec(ns, [process.execPath, OURS, ...args], opts);
 export const runSh = (ns: string, script: string, opts?: RunOptions): Run => exec(ns, ['bash', '-c', script], opts);
 
+/** conntrack 1.4.8, the reference where it fixed 1.4.7 (shared/tools unpacks it on first use) */
+export const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
+/** one shell word */
+export const shq = (a: string): string => `'${a.replaceAll("'", `'\\''`)}'`;
+/** 1.4.8's messages read "v1.4.7": the version string is the one byte we do not follow it in */
+const as147 = (r: Run): Run => ({ ...r, stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)') });
+export const run148 = (ns: string, args: string[], opts?: RunOptions): Run =>
+  as147(runSh(ns, `exec -a conntrack ${REF148} ${args.map(shq).join(' ')}`, opts));
+/**
+ * Whether 1.4.8 can run: its first run unpacks it from the Debian archive, which a network namespace cannot
+ * reach, so it runs once here, in the machine's namespace, with --version (which touches no table).
+ */
+export function have148(): boolean {
+  return existsSync(REF148) && spawnSync(REF148, ['--version'], { encoding: 'utf8', timeout: 300_000 }).status === 0;
+}
+
+/** `cat FILE | conntrack -R -` through a real pipe (a spawned process's stdin is a socket, which /dev/stdin cannot open) */
+export function runPiped(ns: string, tool: 'ref' | '1.4.8' | 'ours', text: string, opts?: RunOptions): Run {
+  const dir = mkdtempSync(join(tmpdir(), 'ctit-'));
+  const file = join(dir, 'input');
+  writeFileSync(file, text);
+  const cmd =
+    tool === 'ref' ? `exec -a conntrack ${REF}` : tool === '1.4.8' ? `exec -a conntrack ${REF148}` : `CONNTRACK_ARGV0=conntrack exec ${process.execPath} ${OURS}`;
+  try {
+    return as147(runSh(ns, `cat '${file}' | ${cmd} -R -`, opts));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** conntrack ids are new after every reload: compare them through the entry, not as numbers. */
+export const dropIds = (s: string): string => s.replace(/ id=\d+/g, ' id=#').replace(/<id>\d+<\/id>/g, '<id>#</id>');
+
 export function lab(action: 'build' | 'build-labels' | 'destroy', name: string): void {
   const argv = ['bash', join(REPO, 'test/lab/lab.sh'), action, name];
   const full = action === 'build-labels' ? ['bash', join(REPO, 'test/lab/with-labels.sh'), ...argv] : argv;
@@ -147,6 +181,35 @@ export function compareCommand(ns: string, args: string[], opts?: RunOptions): {
   if (!problem && ref.stderr !== ours.stderr) problem = `stderr differs:\n- ${ref.stderr}\n+ ${ours.stderr}`;
   if (!problem && ref.status !== ours.status) problem = `exit ${ref.status} != ${ours.status}`;
   return { ref, ours, problem: problem ? `conntrack ${args.join(' ')}: ${problem}` : undefined };
+}
+
+/** A table that can be put back as it was, listed, and run on. */
+export interface TableBed {
+  reset(): void;
+  /** the table as the reference lists it, sorted */
+  table(): string;
+  ours(args: string[]): Run;
+}
+
+/**
+ * Resets the table before each tool's run, then compares stdout (ids and time fields tolerated), stderr, exit
+ * code and the table each left behind. Returns both runs and the first difference, if any.
+ */
+export function compareOnTable(bed: TableBed, ref: (args: string[]) => Run, args: string[]): { ref: Run; ours: Run; problem?: string } {
+  bed.reset();
+  const r = ref(args);
+  const refTable = bed.table();
+  bed.reset();
+  const o = bed.ours(args);
+  const oursTable = bed.table();
+  let problem = diffTolerant(dropIds(r.stdout), dropIds(o.stdout));
+  if (!problem && r.stderr !== o.stderr) problem = `stderr differs:\n- ${r.stderr}\n+ ${o.stderr}`;
+  if (!problem && r.status !== o.status) problem = `exit ${r.status} != ${o.status}`;
+  if (!problem) {
+    const t = diffTolerant(refTable, oursTable);
+    if (t) problem = `table left behind differs: ${t}`;
+  }
+  return { ref: r, ours: o, problem: problem ? `conntrack ${args.join(' ')}: ${problem}` : undefined };
 }
 
 /**
