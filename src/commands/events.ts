@@ -18,7 +18,6 @@ import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpec
 import { NFNLGRP } from '../netlink/constants.js';
 import { strerror } from '../netlink/errno.js';
 import type { CommandContext, CommandResult } from './context.js';
-import { ProgramNames } from './progname.js';
 
 export const ENOBUFS_WARNING =
   'WARNING: We have hit ENOBUFS! We are losing events.\n' +
@@ -52,7 +51,6 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
   const mask = cmd.outputMask;
   const skip = compileFilter(cmd);
   const decoder = new FlowDecoder();
-  const names = new ProgramNames();
   const fmt: FlowFormat = {
     extended: (mask & OUT.EXT) !== 0,
     id: (mask & OUT.ID) !== 0,
@@ -83,7 +81,7 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       }
     };
 
-    const printEvent = (buf: Buffer, off: number, len: number, type: number, flags: number, pid: number): void => {
+    const printEvent = (buf: Buffer, off: number, len: number, type: number, flags: number, pid: number, prog: string | undefined): void => {
       const kind = flowEventKind(type, flags);
       const flow = decoder.decode(buf, off, len);
       if (cmd.family !== 0 && cmd.family !== flow.family) return;
@@ -97,7 +95,6 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         }
         if (pid !== 0) {
           o.portid = pid;
-          const prog = names.lookup(pid);
           if (prog !== undefined) o.progname = prog;
         }
         out.write(JSON.stringify(o) + '\n');
@@ -122,7 +119,6 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         writeFlowDefault(out, flow, kind, fmt, ctx.clock);
       }
       if (pid !== 0) {
-        const prog = names.lookup(pid);
         out.write(prog !== undefined ? ` [USERSPACE] portid=${pid} progname=${prog}\n` : ` [USERSPACE] portid=${pid}\n`);
       } else out.write('\n');
       counter++;
@@ -151,9 +147,9 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
 
     const bufferSize = cmd.options & OPT.BUFFERSIZE ? Number(BigInt.asUintN(31, cmd.socketBufferSize)) : 0;
     const stream = new EventStream(eventGroups(cmd), bufferSize, {
-      message: (buf, off, len, type, flags, pid) => {
+      message: (buf, off, len, type, flags, pid, prog) => {
         if (expectTable) printExpectEvent(buf, off, len, type, flags);
-        else printEvent(buf, off, len, type, flags, pid);
+        else printEvent(buf, off, len, type, flags, pid, prog);
       },
       batchEnd: () => {
         if (!flushScheduled) {
@@ -181,7 +177,8 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         }
       },
       threw: fail,
-    });
+      // conntrack events name the process behind their port (event_cb); expectation events do not
+    }, !expectTable);
     stopStream = () => stream.stop();
     stream.start();
 

@@ -6,7 +6,9 @@
 // pipe. It reads a burst with read(2) until the socket has stayed empty for a while, and only then lets the addon
 // poll the socket again, so an overrun during a burst is ENOBUFS from read(), reported, and survived; one that
 // still takes it down (an overrun while the addon polls) is restarted, the loss is reported, and the stream goes
-// on. The parent decodes in parallel. Used by -E, --watch and the library's subscribeEvents().
+// on. The parent decodes in parallel. Used by -E, --watch and the library's subscribeEvents(). The names of the
+// programs that caused events are looked up by the receiver too, as it reads them (the requester may be gone by
+// the time the parent gets to an event); they come as program records before the datagrams they name.
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,11 +20,14 @@ import type { Flow, MessageKind } from './model.js';
 import { NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
-import { CONTROL, RECORD_CONTROL } from '../netlink/event-records.js';
+import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM } from '../netlink/event-records.js';
 
 export interface EventStreamHandlers {
-  /** one netlink message of an event datagram (conntrack or expectation, by the groups) */
-  message(buf: Buffer, off: number, len: number, type: number, flags: number, pid: number): void;
+  /**
+   * one netlink message of an event datagram (conntrack or expectation, by the groups); `pid` is the netlink port
+   * of the process whose request caused it (0: the kernel), `program` that process's name when it was found
+   */
+  message(buf: Buffer, off: number, len: number, type: number, flags: number, pid: number, program: string | undefined): void;
   /** after the messages of one chunk of datagrams: a good moment to flush output */
   batchEnd?(): void;
   /** subscribed; the receive buffer size read back from the socket */
@@ -49,18 +54,24 @@ export class EventStream {
   private subscribed = false;
   private failureReported = false;
   private pending = Buffer.alloc(0);
+  /** what the last program record said: this port's process, by this name */
+  private namedPort = 0;
+  private namedAs: string | undefined;
 
-  /** `bufferSize` 0: as large as net.core.rmem_max allows. */
+  /** `bufferSize` 0: as large as net.core.rmem_max allows; `programNames`: look up the senders' names. */
   constructor(
     private readonly groups: number[],
     private readonly bufferSize: number,
     private readonly handlers: EventStreamHandlers,
+    private readonly programNames = false,
   ) {}
 
   start(): void {
     this.pending = Buffer.alloc(0);
     this.subscribed = false;
-    const c = spawn(process.execPath, [receiverPath(), this.groups.join(','), String(this.bufferSize)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    this.namedPort = 0;
+    const argv = [receiverPath(), this.groups.join(','), String(this.bufferSize), ...(this.programNames ? ['names'] : [])];
+    const c = spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = c;
     // the receiver must win the processor during a burst (what it does not read in time is lost, what the
     // parent has not decoded yet only waits): let it run ahead
@@ -129,10 +140,20 @@ export class EventStream {
         } else if (kind === CONTROL.OPEN_FAILED) this.fail('open', value);
         continue;
       }
+      if (len === RECORD_PROGRAM) {
+        if (off + 12 > data.length) break;
+        const n = data.readUInt32LE(off + 8);
+        if (off + 12 + n > data.length) break;
+        this.namedPort = data.readUInt32LE(off + 4);
+        this.namedAs = n > 0 ? data.toString('latin1', off + 12, off + 12 + n) : undefined;
+        off += 12 + n;
+        continue;
+      }
       if (off + 4 + len > data.length) break;
       const d = data.subarray(off + 4, off + 4 + len);
       forEachMessage(d, (moff, mlen, type, flags, _seq, pid) => {
-        if (type >= 0x10 && !this.stopped) this.handlers.message(d, moff, mlen, type, flags, pid);
+        const program = pid !== 0 && pid === this.namedPort ? this.namedAs : undefined;
+        if (type >= 0x10 && !this.stopped) this.handlers.message(d, moff, mlen, type, flags, pid, program);
       });
       off += 4 + len;
     }
@@ -160,23 +181,24 @@ export interface SubscribeOptions {
 }
 
 /**
- * Conntrack events as decoded entries: `onEvent(flow, kind, portid)` for each, where portid is the netlink port
- * of the process that caused it (0 for the kernel). Returns a handle whose stop() ends the subscription.
+ * Conntrack events as decoded entries: `onEvent(flow, kind, portid, progname)` for each, where portid is the
+ * netlink port of the process that caused it (0 for the kernel) and progname that process's name, when it was
+ * still there as the event was read. Returns a handle whose stop() ends the subscription.
  */
 export function subscribeEvents(
-  onEvent: (flow: Flow, kind: MessageKind, portid: number) => void,
+  onEvent: (flow: Flow, kind: MessageKind, portid: number, progname: string | undefined) => void,
   opts: SubscribeOptions = {},
 ): { stop(): void } {
   const types = opts.types ?? ['new', 'update', 'destroy'];
   const groups = types.map((t) => (t === 'new' ? NFNLGRP.CONNTRACK_NEW : t === 'update' ? NFNLGRP.CONNTRACK_UPDATE : NFNLGRP.CONNTRACK_DESTROY));
   const stream: EventStream = new EventStream(groups, opts.bufferSize ?? 0, {
-    message: (buf, off, len, type, flags, pid) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid),
+    message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
     loss: opts.onLoss,
     failed: (kind, errno) => {
       stream.stop();
       opts.onError?.({ kind, errno });
     },
-  });
+  }, true);
   stream.start();
   return { stop: () => stream.stop() };
 }

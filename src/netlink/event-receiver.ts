@@ -1,7 +1,9 @@
 // The event socket, in a process of its own (see ctnetlink/event-stream.ts for why). It joins the given multicast
 // groups and copies every datagram to stdout as a record: [u32 length, little-endian][datagram]. Records with a
 // length of RECORD_CONTROL carry a u32 kind and a u32 value: READY (value: the receive buffer size read back) or
-// ERROR (value: an errno from reading, such as ENOBUFS).
+// ERROR (value: an errno from reading, such as ENOBUFS). With `names`, a datagram a process sent (nlmsg_pid, its
+// netlink port, is not 0) comes after a program record naming that process, looked up as the datagram is read
+// (program-names.ts), unless the previous program record already named that port so.
 //
 // Woken by the addon for a datagram, it reads everything the socket holds with read(2) (straight into the
 // records it hands on), pauses a moment to let the rest of a burst arrive, reads again, and only returns to the
@@ -10,15 +12,16 @@
 // the parent has not taken yet is queued here rather than lost there). Without -b the socket's receive buffer is
 // raised to what net.core.rmem_max allows. It ends when its stdin, a pipe from the parent, reaches end of file.
 //
-//   node event-receiver.js GROUP[,GROUP...] [RECVBUF]
+//   node event-receiver.js GROUP[,GROUP...] [RECVBUF] [names]
 
 import { createRequire } from 'node:module';
 import { readSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
-import { NETLINK_NETFILTER } from './constants.js';
-import { CONTROL, RECORD_CONTROL } from './event-records.js';
+import { NETLINK_NETFILTER, NLMSG_HDRLEN } from './constants.js';
+import { CONTROL, MAX_PROGRAM_RECORD, RECORD_CONTROL, RECORD_PROGRAM } from './event-records.js';
 import { ERRNO } from './errno.js';
+import { ProgramNames } from './program-names.js';
 import { newNetlinkFd, socketFds } from './socket-fd.js';
 
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
@@ -50,6 +53,7 @@ function control(kind: number, value: number): Buffer {
 
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
 const recvBuffer = Number(process.argv[3] ?? 0);
+const names = process.argv[4] === 'names' ? new ProgramNames() : undefined;
 /** Without -b: as large as SO_RCVBUF may go (the kernel caps it at net.core.rmem_max, then doubles it). */
 const DEFAULT_RECV_BUFFER = 64 << 20;
 /** Past this much queued for the parent, datagrams are dropped and reported as ENOBUFS. */
@@ -150,6 +154,34 @@ function stageControl(kind: number, value: number): void {
   stagedLen += c.length;
 }
 
+/** The port and name the last program record gave. */
+let namedPort = 0;
+let namedAs: string | undefined;
+
+/**
+ * Stages the datagram of `len` bytes just put at staged[stagedLen + 4]: its length, and before it the program
+ * record its sender needs, if any (the datagram moves up to make room).
+ */
+function stageDatagram(len: number): void {
+  const port = names && len >= NLMSG_HDRLEN ? staged.readUInt32LE(stagedLen + 4 + 12) : 0; // nlmsg_pid
+  if (port !== 0) {
+    const name = names!.lookup(port);
+    if (port !== namedPort || name !== namedAs) {
+      namedPort = port;
+      namedAs = name;
+      const n = name === undefined ? 0 : Math.min(Buffer.byteLength(name, 'latin1'), MAX_PROGRAM_RECORD - 12);
+      staged.copyWithin(stagedLen + 12 + n + 4, stagedLen + 4, stagedLen + 4 + len);
+      staged.writeUInt32LE(RECORD_PROGRAM, stagedLen);
+      staged.writeUInt32LE(port, stagedLen + 4);
+      staged.writeUInt32LE(n, stagedLen + 8);
+      if (n > 0) staged.write(name!, stagedLen + 12, n, 'latin1');
+      stagedLen += 12 + n;
+    }
+  }
+  staged.writeUInt32LE(len, stagedLen);
+  stagedLen += 4 + len;
+}
+
 /** Room for one more datagram's record, or undefined while the parent is too far behind (then it is dropped). */
 function room(n: number): Buffer | undefined {
   if (queued + out.writableLength > MAX_QUEUED) {
@@ -166,7 +198,7 @@ function room(n: number): Buffer | undefined {
 function drain(sock: number): number {
   let n = 0;
   for (;;) {
-    const b = room(4 + MAX_DATAGRAM);
+    const b = room(4 + MAX_DATAGRAM + MAX_PROGRAM_RECORD);
     let r: number;
     try {
       r = readSync(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM, null);
@@ -180,10 +212,7 @@ function drain(sock: number): number {
       continue;
     }
     n++;
-    if (b) {
-      b.writeUInt32LE(r, stagedLen);
-      stagedLen += 4 + r;
-    }
+    if (b) stageDatagram(r);
   }
 }
 
@@ -191,11 +220,10 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 socket.on('message', (d: Buffer, rinfo: { port: number }) => {
   if (rinfo.port === 0) {
-    const b = room(4 + d.length);
+    const b = room(4 + d.length + MAX_PROGRAM_RECORD);
     if (b) {
-      b.writeUInt32LE(d.length, stagedLen);
       d.copy(b, stagedLen + 4);
-      stagedLen += 4 + d.length;
+      stageDatagram(d.length);
     }
   }
   if (fd !== undefined) readBurst(fd);

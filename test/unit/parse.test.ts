@@ -41,6 +41,14 @@ describe('commands and tables', () => {
   bad('-D dying', "2 Can't do that command with tables `dying' and `unconfirmed'");
   bad('-U expect', "2 Can't do --update on expectations");
   bad('-A expect', "2 Can't do --add on expectations");
+  // text attached to a command letter is its table (1.4.7 dropped it: -Lz listed, -Dexpect flushed the conntrack table)
+  bad('-Lz', "2 unknown type `z'");
+  bad('-Lfoo', "2 unknown type `foo'");
+  bad('-Ls1.2.3.4', "2 unknown type `s1.2.3.4'");
+  bad('-Dexpect', "2 You need to supply the `--src' option for this command");
+  bad('-Dexpect -s 1.1.1.1 -d 2.2.2.2 -p tcp --sport 1 --dport 2', "2 You need to supply the `--reply-port-src' option for this command"); // as -D expect
+  bad('-Uexpect', "2 Can't do --update on expectations");
+  bad('-Aexpect', "2 Can't do --add on expectations");
 });
 
 describe('options', () => {

@@ -1,0 +1,108 @@
+// The name of the process behind a netlink port id, for -E's "[USERSPACE] portid=N progname=P" (conntrack.c
+// get_progname): the port's socket inode from /proc/net/netlink, then the process holding that socket, tried
+// first as pid == portid (a process's first netlink socket gets its pid as port id), then every /proc/PID/fd;
+// its name is the comm of /proc/PID/stat. conntrack looks it up as it reads each event, so a requester that has
+// exited (or closed its socket) by then gets no name; the event receiver does the same as it reads each batch.
+//
+// conntrack reads /proc/net/netlink for every event and remembers the last (port id, inode) it resolved. Here
+// the table is read again once it is SNAPSHOT_MS old, so a burst costs a read per millisecond, not per event;
+// a name is kept while its socket (the same port id with the same inode) is in the table and for CLOSED_MS
+// after, since a port id is free for any later process once its socket is closed.
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { NETLINK_NETFILTER } from './constants.js';
+import { netlinkSockets, socketFds } from './socket-fd.js';
+
+/** How old the copy of /proc/net/netlink may get before it is read again. */
+const SNAPSHOT_MS = 1;
+/**
+ * How long a name outlives its socket. An event from a port comes from a request on that port's socket, so the
+ * events of a requester that are still queued when it closes its socket (a conntrack -D exits right after its
+ * last delete, while the receiver sleeps between drains) were sent by it; a port id taken again by another
+ * socket shows up in the table with another inode and replaces the name at once.
+ */
+const CLOSED_MS = 250;
+
+/** comm from /proc/PID/stat: what fscanf("%*u (%m[^)]") takes, so none for an empty one. */
+function pidName(pid: number): string | undefined {
+  try {
+    const m = /^\d+ \(([^)]+)/.exec(readFileSync(`/proc/${pid}/stat`, 'latin1'));
+    return m ? m[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function holds(pid: number, inode: string): boolean {
+  for (const ino of socketFds(pid).values()) if (ino === inode) return true;
+  return false;
+}
+
+/**
+ * conntrack.c name_by_portid(): pid == portid first, then every process. conntrack goes through /proc in its
+ * order (lowest pid first); here the newest processes come first, since the requester is most often one that has
+ * just started (a conntrack -D's second socket, whose port id is not its pid): found in a fraction of the time a
+ * whole scan takes, while it is still there. The name differs only for a socket two processes share (inherited
+ * over fork without exec), where conntrack names the older one.
+ */
+function nameByPortid(portid: number, inode: string): string | undefined {
+  if (holds(portid, inode)) return pidName(portid);
+  let pids: number[];
+  try {
+    pids = readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .sort((a, b) => b - a);
+  } catch {
+    return undefined;
+  }
+  for (const pid of pids) {
+    if (pid <= 1 || pid === portid) continue;
+    if (holds(pid, inode)) return pidName(pid);
+  }
+  return undefined;
+}
+
+interface Known {
+  inode: string;
+  name: string | undefined;
+  /** when the socket was first missing from the table */
+  goneAt?: number;
+}
+
+export class ProgramNames {
+  /** port id → socket inode, as last read from /proc/net/netlink */
+  private sockets = new Map<number, string>();
+  private readAt = -Infinity;
+  /** resolved names: of sockets in `sockets`, and for CLOSED_MS of sockets since closed */
+  private known = new Map<number, Known>();
+
+  /** The clock and the two lookups are the process's own; a test passes its own. */
+  constructor(
+    private readonly now: () => number = () => performance.now(),
+    private readonly table: () => Map<number, string> = () => netlinkSockets(NETLINK_NETFILTER),
+    private readonly resolve: (portid: number, inode: string) => string | undefined = nameByPortid,
+  ) {}
+
+  /** The program holding netlink port `portid` (or holding it until just now), or undefined when none is known. */
+  lookup(portid: number): string | undefined {
+    const t = this.now();
+    if (t - this.readAt >= SNAPSHOT_MS) {
+      this.readAt = t;
+      this.sockets = this.table();
+      for (const [p, k] of this.known) {
+        const inode = this.sockets.get(p);
+        if (inode === k.inode) continue;
+        if (inode === undefined && k.goneAt === undefined) k.goneAt = t;
+        else if (inode !== undefined || t - k.goneAt! >= CLOSED_MS) this.known.delete(p);
+      }
+    }
+    const k = this.known.get(portid);
+    if (k !== undefined) return k.name;
+    const inode = this.sockets.get(portid);
+    if (inode === undefined) return undefined;
+    const name = this.resolve(portid, inode);
+    this.known.set(portid, { inode, name });
+    return name;
+  }
+}
