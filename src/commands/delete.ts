@@ -37,7 +37,12 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   const sock = client.modifier();
   // How many batches may be unanswered: if every delete in them failed, the error answers must still fit
   // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
-  const batches = new AnsweredBatches(sock, ctx.out, Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH)))));
+  const batches = new AnsweredBatches(
+    sock,
+    ctx.out,
+    Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH)))),
+    ctx.stop,
+  );
   const skip = compileFilter(cmd);
   const skipRaw = compileRawPrefilter(cmd);
   const decoder = new FlowDecoder();
@@ -74,9 +79,9 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
     return answered;
   };
 
-  const dumpError = await client
-    .dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
-      if (batches.fatal !== undefined) return;
+  const dumpError = await batches.dumpOutcome(
+    client.dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
+      batches.checkOpen();
       if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
@@ -88,12 +93,9 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       // the dump pauses while too many batches are unanswered
       if (seqs.length >= DELETE_BATCH) return send();
       return undefined;
-    })
-    .then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-  if (batches.fatal === undefined && dumpError === undefined && seqs.length) send();
+    }),
+  );
+  if (dumpError === undefined && seqs.length) send();
   await batches.finish();
   return { counter, error: dumpError };
 }

@@ -144,7 +144,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   };
   const print = flowPrinter(cmd, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
-  const batches = new AnsweredBatches(sock, ctx.out, 2);
+  const batches = new AnsweredBatches(sock, ctx.out, 2, ctx.stop);
   const msgs = new NlWriter(UPDATE_BATCH * 1024);
   let seqs: number[] = [];
   let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
@@ -183,9 +183,9 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
 
   const family = cmd.family;
   const tuple = tupleFilterOf({ ...cmd, family });
-  const dumpError = await client
-    .dumpRaw({ family, tuple, threaded: true }, (buf, off, len) => {
-      if (batches.fatal !== undefined) return undefined;
+  const dumpError = await batches.dumpOutcome(
+    client.dumpRaw({ family, tuple, threaded: true }, (buf, off, len) => {
+      batches.checkOpen();
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;
       // updatedEntry copies what it keeps, and the entry is encoded right away: the reused flow will do
@@ -220,12 +220,9 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
       // the dump pauses while too many batches are unanswered
       if (seqs.length >= UPDATE_BATCH * 2) return send();
       return undefined;
-    })
-    .then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-  if (batches.fatal === undefined && dumpError === undefined) send();
+    }),
+  );
+  if (dumpError === undefined) send();
   await batches.finish();
   return { counter, error: dumpError };
 }
