@@ -25,7 +25,7 @@ import { inetAton, inetPton6 } from '../cli/inet.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 
-const UPDATE_BATCH = 64; // entries, two messages each
+const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a SIGKILL leaves at most 128 updated unprinted
 /** Room for a batch's printed lines to start with (the buffer grows as needed). */
 const BATCH_TEXT = UPDATE_BATCH * 256;
 
