@@ -3,7 +3,8 @@
 // line counts them, and the exit status is the reference's (128 + signal where it dies, 0 where the signal was
 // ignored from the start: a script's background job starts with SIGINT ignored). 1.4.7's -U fails on a table
 // this large by itself (ENOBUFS after a few hundred entries), so for -U the reference is 1.4.8 (whose -U fixes we
-// follow). Each tool is signalled by its pid once it has printed something, so the signal comes mid-run.
+// follow). Each tool is signalled by its pid once it has printed something, so the signal comes mid-run. An
+// interrupted -R has applied the file's first lines and nothing after them, and ends as the reference does.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,11 +39,11 @@ type Tool = 'ref' | '1.4.8' | 'ours';
 type How = 'SIGTERM' | 'SIGHUP' | 'SIGINT' | 'SIGINT in the background';
 
 /**
- * Starts the tool as a job of a bash script, waits (bounded) until it has printed something, signals it by pid
+ * Starts the tool as a job of a bash script, waits (bounded) until it has printed something (or `started` holds), signals it by pid
  * and waits for it. With job control on (set -m) the job keeps the script's dispositions; without it (a plain
  * `&`), bash starts it with SIGINT and SIGQUIT ignored.
  */
-function interrupt(tool: Tool, args: string[], how: How): Interrupted {
+function interrupt(tool: Tool, args: string[], how: How, started = '[ -s out ]'): Interrupted {
   // a simple command, as an admin's script runs it (bash's own exec would restore the script's dispositions)
   const exe = tool === 'ours' ? `CONNTRACK_ARGV0=conntrack ${REPO}/bin/conntrack` : `bash -c 'exec -a conntrack "$0" "$@"' ${tool === 'ref' ? REF : REF148}`;
   const background = how === 'SIGINT in the background';
@@ -54,7 +55,7 @@ function interrupt(tool: Tool, args: string[], how: How): Interrupted {
     'p=$!',
     'set +m',
     // a bounded wait for the first printed bytes (stdout is a file: the reference's fills 4 KiB first)
-    'for i in $(seq 2000); do [ -s out ] && break; sleep 0.005; done',
+    `for i in $(seq 2000); do ${started} && break; sleep 0.005; done`,
     `kill -${signal.slice(3)} $p`,
     'wait $p; echo $? > rc',
   ].join('\n');
@@ -139,5 +140,23 @@ describe.skipIf(skipReason)('-D and -U interrupted by a signal: what changed is 
       expect(readFileSync(join(DIR, 'out'), 'latin1').split('\n').filter(Boolean).every((l) => l.includes(' mark=2 '))).toBe(true);
       expect(ours.stderr).toBe(`conntrack v1.4.7 (conntrack-tools): ${ours.printed.length} flow entries have been updated.\n`);
     });
+  });
+
+  it('-R: SIGTERM ends the load between batches, the lines applied are the first ones; exit as 1.4.7', () => {
+    const load = ['-R', join(DIR, 'table.txt')];
+    const started = `[ "$(${REF} -C)" -gt 1000 ]`;
+    runRef(NS, ['-F']);
+    const ref = interrupt('ref', load, 'SIGTERM', started);
+    runRef(NS, ['-F']);
+    const ours = interrupt('ours', load, 'SIGTERM', started);
+    const loaded = tableSources([]);
+
+    expect(ours.status).toBe(ref.status);
+    expect(ours.status).toBe(143);
+    expect(ours.stderr).toBe('');
+    expect(loaded.length).toBeGreaterThan(0);
+    expect(loaded.length).toBeLessThan(N);
+    const want = Array.from({ length: loaded.length }, (_, i) => srcOf(i)).sort();
+    expect([...loaded].sort()).toEqual(want);
   });
 });
