@@ -5,6 +5,7 @@ import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
 import { parseArgs } from './parse.js';
 import { writeText } from './output.js';
+import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
 
 /**
@@ -70,9 +71,13 @@ export function run(): void {
       // nowhere left to report to
     }
   };
-  main({ argv: [script, ...argvBytes(process.argv.slice(2))], err, argv0 }).then(
+  // first of all: the signals ignored when the process started are ignored again
+  const signals = new ProcessSignals();
+  main({ argv: [script, ...argvBytes(process.argv.slice(2))], err, argv0, signals }).then(
     (code) => {
       process.exitCode = code;
+      // a command stopped by a signal has reported what it did; now it ends by that signal, as conntrack does
+      if (signals.stoppedBy) endBySignal(signals.stoppedBy);
     },
     (e: unknown) => {
       err(`conntrack: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

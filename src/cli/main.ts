@@ -22,6 +22,7 @@ import { events, EventProcess } from '../commands/events.js';
 import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
 import { findProto, protoNameByNumber } from './protocols.js';
+import { signalNumber, type StopGuard, type StopSignals } from './signals.js';
 
 export interface MainIo {
   argv: string[];
@@ -37,7 +38,12 @@ export interface MainIo {
   argv0?: () => string;
   /** SIGINT / SIGTERM, for -E */
   process?: EventProcess;
+  /** SIGINT / SIGTERM / SIGHUP while -D, -U, -F or -R changes entries (none caught when absent) */
+  signals?: StopSignals;
 }
+
+/** The commands that catch a stop signal and finish their batches in flight (cli/signals.ts). */
+const STOPPABLE = CMD.CT_DELETE | CMD.CT_UPDATE | CMD.CT_FLUSH;
 
 const SIGPIPE_EXIT = 128 + 13;
 
@@ -94,18 +100,37 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
     const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock };
     // -R / --load-file is recognised only as the first argument, and only with a file after it
     if (argv.length > 2 && (argv[1] === '-R' || argv[1] === '--load-file')) {
-      await loadFile(argv[2], ctx, { labelmapPath: io.labelmapPath, argv0 });
-      out.flush();
-      return EXIT.OK;
+      return await stoppable(io.signals, async (stop) => {
+        await loadFile(argv[2], { ...ctx, stop }, { labelmapPath: io.labelmapPath, argv0 });
+        out.flush();
+        return EXIT.OK;
+      });
     }
     const cmd = parseArgs(argv, { labelmapPath: io.labelmapPath, argv0 });
     if (cmd.notes) err(cmd.notes);
-    const result = await dispatch(cmd, ctx, argv0, io.process ?? processSignals);
-    out.flush();
-    if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
-    return printStats(cmd, result.counter, err);
+    const signals = cmd.command & STOPPABLE ? io.signals : undefined;
+    return await stoppable(signals, async (stop) => {
+      const result = await dispatch(cmd, { ...ctx, stop }, argv0, io.process ?? processSignals);
+      out.flush();
+      if (result.error !== undefined) throw operationFailed(result.error, cmd.command);
+      return printStats(cmd, result.counter, err);
+    });
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Runs a command that changes entries with the stop signals caught: once it has finished what was in flight and
+ * printed its summary, a caught signal makes the exit code conntrack's death by it (bin.ts then re-raises it).
+ */
+async function stoppable(signals: StopSignals | undefined, body: (stop: CommandContext['stop']) => Promise<number>): Promise<number> {
+  const guard: StopGuard | undefined = signals?.catchStop();
+  try {
+    const code = await body(guard?.stop);
+    return guard?.signal ? 128 + signalNumber(guard.signal) : code;
+  } finally {
+    guard?.release();
   }
 }
 

@@ -11,6 +11,18 @@ export interface CommandContext {
   /** unbuffered stderr text (warnings that conntrack prints as it goes) */
   err: (s: string) => void;
   clock: Clock;
+  /** set while a command that changes entries runs: a signal asks it to stop (see answered-batches.ts) */
+  stop?: StopRequest;
+}
+
+/**
+ * A request to stop (SIGINT, SIGTERM or SIGHUP, in cli/signals.ts): no new change is sent once it is set, and
+ * what is in flight is finished and reported.
+ */
+export interface StopRequest {
+  readonly requested: boolean;
+  /** settles when the stop is requested (never, if it is not) */
+  readonly whenRequested: Promise<void>;
 }
 
 export interface CommandResult {

@@ -29,6 +29,11 @@ import type { CommandContext } from './context.js';
 const MAX_ARGC = 255;
 const PARAM_MAX = 1024;
 const LINE_MAX = 10240;
+/**
+ * -I / -A lines per datagram. At 128 the per-datagram cost is already spread thin (-R of 100k lines runs at
+ * 0.87-0.90x the reference's time); a stop request is honoured between batches, so this is also the most that
+ * a signal lets finish after it arrives.
+ */
 const CREATE_BATCH = 128;
 
 /** add_param_to_argv(): spaces, tabs and newlines separate; "..." quotes, with \ escapes inside quotes. */
@@ -168,7 +173,8 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   }
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
-  for (let i = 0; i < lines.length; ) {
+  // a stop request (a signal) ends the run between two batches or lines: what was sent has been applied
+  for (let i = 0; i < lines.length && !ctx.stop?.requested; ) {
     const cmd = lines.parsed.get(i);
     if (!cmd) {
       let j = i;

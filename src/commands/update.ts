@@ -25,7 +25,7 @@ import { inetAton, inetPton6 } from '../cli/inet.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 
-const UPDATE_BATCH = 64; // entries, two messages each
+const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a SIGKILL leaves at most 128 updated unprinted
 /** Room for a batch's printed lines to start with (the buffer grows as needed). */
 const BATCH_TEXT = UPDATE_BATCH * 256;
 
@@ -151,7 +151,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   };
   const print = flowPrinter(cmd, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
-  const batches = new AnsweredBatches(sock, ctx.out, 2);
+  const batches = new AnsweredBatches(sock, ctx.out, 2, ctx.stop);
   const msgs = new NlWriter(UPDATE_BATCH * 1024);
   let seqs: number[] = [];
   let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
@@ -188,9 +188,9 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
     return answered;
   };
 
-  const dumpError = await client
-    .dumpRaw({ ...kernelDumpFilter(cmd, 'update'), threaded: true }, (buf, off, len) => {
-      if (batches.fatal !== undefined) return undefined;
+  const dumpError = await batches.dumpOutcome(
+    client.dumpRaw({ ...kernelDumpFilter(cmd, 'update'), threaded: true }, (buf, off, len) => {
+      batches.checkOpen();
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;
       // updatedEntry copies what it keeps, and the entry is encoded right away: the reused flow will do
@@ -225,12 +225,9 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
       // the dump pauses while too many batches are unanswered
       if (seqs.length >= UPDATE_BATCH * 2) return send();
       return undefined;
-    })
-    .then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-  if (batches.fatal === undefined && dumpError === undefined) send();
+    }),
+  );
+  if (dumpError === undefined) send();
   await batches.finish();
   return { counter, error: dumpError };
 }

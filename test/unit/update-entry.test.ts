@@ -16,8 +16,8 @@ const LABELS = join(__dirname, '../../fixtures/connlabel.conf');
 const parse = (...argv: string[]): ParsedCommand => parseArgs(['conntrack', ...argv], { labelmapPath: LABELS });
 
 /** a 128-bit label bitmap (the kernel's size) with these bits */
-const bits = (...b: number[]): Uint8Array => {
-  const out = new Uint8Array(16);
+const bits = (...b: number[]): Buffer => {
+  const out = Buffer.alloc(16);
   for (const i of b) out[i >> 3] |= 1 << (i & 7);
   return out;
 };
