@@ -21,7 +21,7 @@ import { loadFile } from '../commands/load.js';
 import { events, EventProcess } from '../commands/events.js';
 import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
-import { findProto, protoNameByNumber } from './protocols.js';
+import { protoNameByNumber } from './protocols.js';
 import { signalNumber, type StopGuard, type StopSignals } from './signals.js';
 
 export interface MainIo {
@@ -205,6 +205,5 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => st
 function extensionHelp(cmd: ParsedCommand): string {
   const h = cmd.handler!;
   const name = h.name === 'unknown' ? (protoNameByNumber(cmd.protonum) ?? h.name) : h.name;
-  void findProto;
   return `Proto \`${name}' help:\n` + h.help;
 }

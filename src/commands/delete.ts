@@ -101,7 +101,8 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
       return undefined;
     }),
   );
-  if (dumpError === undefined && seqs.length) send();
+  // the last batch; finish() waits for its answers
+  if (dumpError === undefined && seqs.length) void send();
   await batches.finish();
   return { counter, error: dumpError };
 }

@@ -227,7 +227,8 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
       return undefined;
     }),
   );
-  if (dumpError === undefined) send();
+  // the last batch; finish() waits for its answers
+  if (dumpError === undefined) void send();
   await batches.finish();
   return { counter, error: dumpError };
 }

@@ -82,7 +82,7 @@ export class WatchAggregator {
   private destinations: TopList;
   private ports: TopList;
   private states: TopList;
-  constructor(private readonly maxKeys = MAX_KEYS) {
+  constructor(maxKeys = MAX_KEYS) {
     this.sources = new TopList(maxKeys);
     this.destinations = new TopList(maxKeys);
     this.ports = new TopList(maxKeys);

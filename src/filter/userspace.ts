@@ -37,8 +37,8 @@ export function compileUpdateFilter(input: FilterInput): FlowFilter {
     if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (statusFails(f, status)) return true;
     if (tmpl.id !== undefined && f.id !== undefined && f.id !== tmpl.id) return true;
-    if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
-    if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
+    if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, tmpl.orig, f.orig)) return true;
+    if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, tmpl.orig, f.orig)) return true;
     return false;
   };
 }
@@ -93,7 +93,7 @@ function cmpAttr<T>(t: T | undefined, e: T | undefined, strict: boolean, eq: (a:
   return strict ? false : eq(t, undefined);
 }
 
-function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number, orig: boolean, tmplIcmp: TupleTemplate, entryOrig: Tuple | undefined): boolean {
+function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number, tmplIcmp: TupleTemplate, entryOrig: Tuple | undefined): boolean {
   // l3proto: the entry's is its nfgen family when the tuple is present
   if (t.l3 !== undefined && (e === undefined || familyOfEntry !== t.l3)) return false;
   if (t.protonum !== undefined) {
@@ -120,7 +120,6 @@ function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number,
   if (t.dst !== undefined && e?.dst !== addrText(t.dst)) return false;
   // zones compare against 0 when the entry has none (non-strict)
   if (!cmpAttr(t.zone, e?.zone, false, (a, b) => a === (b ?? 0))) return false;
-  void orig;
   return true;
 }
 
@@ -240,8 +239,8 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     if (tmpl.dccpState !== undefined && f.dccp?.state !== tmpl.dccpState) return true;
     if (tmpl.zone !== undefined && (f.zone ?? 0) !== tmpl.zone) return true;
     // __cmp_orig / cmp_repl
-    if (!cmpTuple(tOrig, f.orig, f.family, true, tmpl.orig, f.orig)) return true;
-    if (!cmpTuple(tReply, f.reply, f.family, false, tmpl.orig, f.orig)) return true;
+    if (!cmpTuple(tOrig, f.orig, f.family, tmpl.orig, f.orig)) return true;
+    if (!cmpTuple(tReply, f.reply, f.family, tmpl.orig, f.orig)) return true;
     return false;
   };
 }

@@ -13,7 +13,6 @@ import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldR
 /** What an entry shows for a key it does not have (an ICMP entry's dport, an entry without a helper). */
 export const NO_VALUE = '-';
 
-const num = (v: number | undefined): string => (v === undefined ? NO_VALUE : String(v));
 /**
  * A tuple's port as the default line shows it: for the protocols with ports, 0 when the kernel sent none (a
  * generic DCCP entry); none for the others (GRE's keys print as srckey=, not as ports).

@@ -58,7 +58,9 @@ export function validate(root: Schema, value: unknown): string[] {
         else if (s.additionalProperties === false) problems.push(`${path}: unexpected key ${k}`);
       }
     }
-    if (Array.isArray(v) && s.items) v.forEach((item, i) => walk(s.items as Schema, item, `${path}[${i}]`));
+    if (Array.isArray(v) && s.items) v.forEach((item, i) => {
+        walk(s.items as Schema, item, `${path}[${i}]`);
+      });
   };
   walk(root, value, '$');
   return problems;

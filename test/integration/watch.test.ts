@@ -161,7 +161,7 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\x1b/);
     expectFill(r.stdout);
-    expect(r.stdout).toMatch(/^Events  NEW \d+\.\d\/s {3}DESTROY \d+\.\d\/s$/m);
+    expect(r.stdout).toMatch(/^Events {2}NEW \d+\.\d\/s {3}DESTROY \d+\.\d\/s$/m);
     expect(r.stdout).toMatch(/^ +5 {2}10\.9\.0\.1 +3 {2}10\.9\.2\.1 +5 {2}tcp\/443 +5 {2}tcp ESTABLISHED$/m);
   });
 });

@@ -33,8 +33,11 @@ const log = (...a) => fs.appendFileSync(path.join(stateDir, `${mode}.log`), a.jo
 const ready = (name = mode) => fs.writeFileSync(path.join(stateDir, `${name}.ready`), `${process.pid}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const held = []; // sockets kept open on purpose
-const hold = (s) => (held.push(s), s);
-const ignoreErrors = (s) => (s.on('error', (e) => log('socket error', e.code ?? e.message)), s);
+const hold = (s) => {
+  held.push(s);
+  return s;
+};
+const ignoreErrors = (s) => s.on('error', (e) => log('socket error', e.code ?? e.message));
 const withTimeout = (p, ms, what) =>
   Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
 const v4 = (a) => (a && a.startsWith('::ffff:') ? a.slice(7) : a);
@@ -177,7 +180,7 @@ function ftpSession(s) {
     }
   };
   s.write('220 ctlab FTP ready\r\n');
-  loop();
+  loop().catch((e) => log('ftp server error', e.message));
 }
 
 // UDP: one IPv4 socket on 0.0.0.0 and, if v6addr is given, one IPv6 socket bound to that address

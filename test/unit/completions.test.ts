@@ -66,7 +66,7 @@ describe('generated files', () => {
 /** the words bash hands a completion function: split at blanks and at '=' (COMP_WORDBREAKS), '=' a word itself */
 function bashWords(line: string): string[] {
   const words = line.split(' ').filter((w, i, a) => w !== '' || i === a.length - 1);
-  return words.flatMap((w) => w.split(/(=)/).filter((x, i, a) => x !== '' || a.length === 1));
+  return words.flatMap((w) => w.split(/(=)/).filter((x, _i, a) => x !== '' || a.length === 1));
 }
 
 const BASH_HARNESS = `

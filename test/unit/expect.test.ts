@@ -31,7 +31,9 @@ const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number))
 /** a full (uncompressed) IPv6 address: 8 groups of hex */
 const ip6 = (s: string): Uint8Array => {
   const b = Buffer.alloc(16);
-  s.split(':').forEach((g, i) => b.writeUInt16BE(parseInt(g, 16), i * 2));
+  s.split(':').forEach((g, i) => {
+    b.writeUInt16BE(parseInt(g, 16), i * 2);
+  });
   return b;
 };
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { inetPton6 } from '../../src/cli/inet.js';
 import { CTA, CTA_EXPECT, CTA_FILTER, CTA_FILTER_FLAG, CTA_NAT, CTA_PROTONAT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP, IPPROTO, IPS } from '../../src/ctnetlink/constants.js';
 import { decodeFlow, decodeTuple } from '../../src/ctnetlink/decode.js';
-import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec, writeTuple } from '../../src/ctnetlink/encode.js';
+import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec } from '../../src/ctnetlink/encode.js';
 import { decodeExpect } from '../../src/ctnetlink/expect.js';
 import type { Flow, Tuple } from '../../src/ctnetlink/model.js';
 import { writeDeleteFromMessage } from '../../src/ctnetlink/requests.js';

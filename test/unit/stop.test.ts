@@ -35,7 +35,7 @@ describe('AnsweredBatches and a stop request', () => {
     const b = new AnsweredBatches(sock, out, 8, stop);
     const reported: number[] = [];
     const onAnswers = (seqs: number[]) => () => void reported.push(...seqs);
-    b.send(batch([1, 2]), [1, 2], undefined, onAnswers([1, 2]));
+    void b.send(batch([1, 2]), [1, 2], undefined, onAnswers([1, 2]));
     expect(b.ended).toBe(false);
     expect(() => b.checkOpen()).not.toThrow();
     stop.request('SIGTERM');
