@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Option } from 'commander';
 import { conntrackProgram } from '../src/cli/program.js';
-import { DCCP_ROLES, DCCP_STATES, PROTO_LIST, SCTP_STATES, TCP_STATES, type ProtoHandler } from '../src/cli/protocols.js';
+import { DCCP_ROLES, DCCP_STATES, PROTO_LIST, SCTP_STATES, TCP_STATES, type ProtoHandler } from '../src/cli/protocols/index.js';
 import { TALLY_KEYS } from '../src/cli/parse.js';
 
 export const OUTPUT_FORMATS = ['xml', 'extended', 'timestamp', 'id', 'ktimestamp', 'labels', 'userspace', 'save', 'json'];

@@ -1,6 +1,9 @@
 // Errors that end a command the way conntrack's exit_error() does: "conntrack v1.4.7 (conntrack-tools): MSG",
 // plus the "Try ..." line and exit 2 for parameter problems, exit 1 otherwise.
 
+import { CMD } from './commands.js';
+import { ERRNO } from '../netlink/errno.js';
+
 export const PROGNAME = 'conntrack';
 export const VERSION = '1.4.7';
 export const MESSAGE_PREFIX = `${PROGNAME} v${VERSION} (conntrack-tools): `;
@@ -35,18 +38,18 @@ export const otherProblem = (msg: string): CtError => new CtError('other', msg);
 
 /** err2str(): conntrack's own wording for some (command, errno) pairs, else strerror. */
 export function err2str(errno: number, command: number, strerror: (n: number) => string): string {
-  const CT_LIST = 1 << 0, CT_CREATE = 1 << 1, CT_GET = 1 << 4, CT_DELETE = 1 << 3, CT_ADD = 1 << 19, EXP_CREATE = 1 << 10;
+  const { CT_LIST, CT_CREATE, CT_GET, CT_DELETE, CT_ADD, EXP_CREATE } = CMD;
   const table: Array<[number, number, string]> = [
-    [CT_LIST, 524, 'function not implemented'],
-    [0xffff, 22, 'invalid parameters'],
-    [CT_CREATE, 17, 'Such conntrack exists, try -U to update'],
-    [CT_CREATE | CT_GET | CT_DELETE | CT_ADD, 2, "such conntrack doesn't exist"],
-    [CT_CREATE | CT_GET | CT_ADD, 12, 'not enough memory'],
-    [CT_GET, 97, 'protocol not supported'],
-    [CT_CREATE | CT_ADD, 62, 'conntrack has expired'],
-    [EXP_CREATE, 2, 'master conntrack not found'],
-    [EXP_CREATE, 22, 'invalid parameters'],
-    [0xffffffff, 1, 'sorry, you must be root or get CAP_NET_ADMIN capability to do this'],
+    [CT_LIST, ERRNO.ENOTSUPP, 'function not implemented'],
+    [0xffff, ERRNO.EINVAL, 'invalid parameters'],
+    [CT_CREATE, ERRNO.EEXIST, 'Such conntrack exists, try -U to update'],
+    [CT_CREATE | CT_GET | CT_DELETE | CT_ADD, ERRNO.ENOENT, "such conntrack doesn't exist"],
+    [CT_CREATE | CT_GET | CT_ADD, ERRNO.ENOMEM, 'not enough memory'],
+    [CT_GET, ERRNO.EAFNOSUPPORT, 'protocol not supported'],
+    [CT_CREATE | CT_ADD, ERRNO.ETIME, 'conntrack has expired'],
+    [EXP_CREATE, ERRNO.ENOENT, 'master conntrack not found'],
+    [EXP_CREATE, ERRNO.EINVAL, 'invalid parameters'],
+    [0xffffffff, ERRNO.EPERM, 'sorry, you must be root or get CAP_NET_ADMIN capability to do this'],
   ];
   for (const [act, err, msg] of table) if ((act & command) !== 0 && err === errno) return msg;
   return strerror(errno);

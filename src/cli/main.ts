@@ -21,7 +21,7 @@ import { loadFile } from '../commands/load.js';
 import { events, EventProcess } from '../commands/events.js';
 import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
-import { protoNameByNumber } from './protocols.js';
+import { protoNameByNumber } from './protocols/index.js';
 import { signalNumber, type StopGuard, type StopSignals } from './signals.js';
 
 export interface MainIo {

@@ -8,6 +8,7 @@ import {
   bit2cmd,
   CMD,
   CMD2TYPE,
+  CT_EVENT_F,
   COMMANDS_V_OPTIONS,
   NUMBER_OF_OPT,
   OPT,
@@ -21,7 +22,7 @@ import { CtError, otherProblem, parameterProblem } from './errors.js';
 import { Getopt, LongOption } from './getopt.js';
 import { netmaskBytes, parseAddr } from './inet.js';
 import { EXTRA_OPTION, GETOPT_STRING, longOptions } from './program.js';
-import { findProto, genericOptCheck, ProtoHandler } from './protocols.js';
+import { findProto, genericOptCheck, ProtoHandler } from './protocols/index.js';
 import { emptyTemplate, Template, TupleTemplate } from './template.js';
 
 export interface ParsedCommand {
@@ -40,7 +41,7 @@ export interface ParsedCommand {
   tmpl: Template;
   /** OUT bits */
   outputMask: number;
-  /** CT_EVENT_F_* bits (NEW 1, UPDATES 2, DESTROY 4); 0 = all */
+  /** CT_EVENT_F bits (NEW, UPDATES, DESTROY); 0 = all */
   eventMask: number;
   socketBufferSize: bigint;
   labelmap?: LabelMap;
@@ -76,10 +77,10 @@ const PARSE_STATUS: Array<[string, number]> = [
   ['HW_OFFLOAD', IPS.HW_OFFLOAD],
 ];
 const PARSE_EVENT: Array<[string, number]> = [
-  ['ALL', 7],
-  ['NEW', 1],
-  ['UPDATES', 2],
-  ['DESTROY', 4],
+  ['ALL', CT_EVENT_F.ALL],
+  ['NEW', CT_EVENT_F.NEW],
+  ['UPDATES', CT_EVENT_F.UPD],
+  ['DESTROY', CT_EVENT_F.DEL],
 ];
 const PARSE_OUTPUT: Array<[string, number]> = [
   ['xml', OUT.XML],

@@ -3,7 +3,7 @@
 // process decodes, filters and prints, so receiving and formatting run in parallel.
 
 import type { ParsedCommand } from '../cli/parse.js';
-import { CMD, OPT, OUT } from '../cli/commands.js';
+import { CMD, CT_EVENT_F, OPT, OUT } from '../cli/commands.js';
 import { otherProblem } from '../cli/errors.js';
 import { OutputClosed } from '../cli/output.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
@@ -29,7 +29,6 @@ export interface EventProcess {
   onStop(handler: () => void): void;
 }
 
-const CT_EVENT_F = { NEW: 1, UPD: 2, DEL: 4 } as const;
 
 export function eventGroups(cmd: ParsedCommand): number[] {
   // -E expect takes no -e: all three expectation groups

@@ -15,7 +15,7 @@ import { writeTuple, type TupleSpec } from '../ctnetlink/encode.js';
 import { writeEntry, type EntrySpec } from '../ctnetlink/template.js';
 import { AF, NFNL_SUBSYS } from '../netlink/constants.js';
 import { NlWriter } from '../netlink/writer.js';
-import type { ProtoHandler } from '../cli/protocols.js';
+import type { ProtoHandler } from '../cli/protocols/index.js';
 import { inverse } from './create.js';
 
 /** Where a slot's value goes in the entry. */

@@ -4,7 +4,6 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CMD_BIT,
   PROTO_DCCP,
   PROTO_GRE,
   PROTO_ICMP,
@@ -19,9 +18,10 @@ import {
   findProto,
   genericOptCheck,
   protoNameByNumber,
-} from '../../src/cli/protocols.js';
+} from '../../src/cli/protocols/index.js';
 import { emptyTemplate, Template } from '../../src/cli/template.js';
 import { CtError } from '../../src/cli/errors.js';
+import { CMD_BIT } from '../../src/cli/commands.js';
 
 const REF = '/usr/sbin/conntrack';
 const hasRef = existsSync(REF);
