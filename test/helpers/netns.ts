@@ -154,6 +154,22 @@ function normalize(line: string): { text: string; values: number[] } {
 }
 
 /**
+ * The lines of a table listing in an order that does not depend on time: sorted with the time-dependent fields
+ * (timeouts, use=) left out, so that two listings a second apart line up for diffTolerant.
+ */
+export function sortedLines(text: string): string[] {
+  const key = (l: string): string => normalize(l).text;
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .sort((a, b) => {
+      const ka = key(a);
+      const kb = key(b);
+      return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    });
+}
+
+/**
  * Compares two outputs line by line: equal except for time-dependent numbers, which may differ by `tolerance`.
  * Returns undefined when they match, else a description of the first difference.
  */

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, Run, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, Run, runOurs, runRef, runSh, skipReason, sortedLines } from '../helpers/netns.js';
 
 const NS = `ctit-del-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
@@ -16,7 +16,7 @@ function reset(): void {
 }
 
 /** The table as the reference lists it, sorted (ids differ between loads and are left out). */
-const tableNow = (): string => runRef(NS, ['-L']).stdout.split('\n').filter(Boolean).sort().join('\n');
+const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 /** conntrack ids are new after every reload: compare them through the entry, not as numbers. */
 const dropIds = (s: string): string => s.replace(/ id=\d+/g, ' id=#').replace(/<id>\d+<\/id>/g, '<id>#</id>');
@@ -98,7 +98,7 @@ describe.skipIf(skipReason)('-D and -F on identical tables: ours and conntrack 1
   it('-D -u UNREPLIED deletes the unreplied entries only (1.4.7 deletes every entry)', () => {
     reset();
     const listed = runRef(NS, ['-L', '-u', 'UNREPLIED']);
-    const kept = runRef(NS, ['-L', '-u', 'SEEN_REPLY']).stdout.split('\n').filter(Boolean).sort().join('\n');
+    const kept = sortedLines(runRef(NS, ['-L', '-u', 'SEEN_REPLY']).stdout).join('\n');
     const ours = runOurs(NS, ['-D', '-u', 'UNREPLIED']);
     expect(listed.stdout.split('\n').length).toBeGreaterThan(3);
     expect(diffTolerant(listed.stdout, ours.stdout)).toBeUndefined();

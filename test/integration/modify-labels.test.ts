@@ -33,6 +33,7 @@ import {
   shq,
   skipReason,
   TableBed,
+  sortedLines,
 } from '../helpers/netns.js';
 
 const NS = `ctit-lbl-${process.pid}`;
@@ -88,7 +89,7 @@ function reset(zones: boolean): void {
 
 /** one line per entry, sorted, with marks, zones, labels and everything but ids */
 const listed = (args: string[] = []): string[] =>
-  runRef(NS, ['-L', '-o', 'extended,labels', ...args], L).stdout.split('\n').filter(Boolean).sort();
+  sortedLines(runRef(NS, ['-L', '-o', 'extended,labels', ...args], L).stdout);
 const tableNow = (): string => listed().join('\n');
 const bed = (zones: boolean): TableBed => ({ reset: () => reset(zones), table: tableNow, ours });
 

@@ -4,7 +4,7 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOnTable, diffTolerant, have148, netnsAdd, netnsDel, REPO, Run, run148 as run148In, runOurs, runPiped, runRef, skipReason, TableBed } from '../helpers/netns.js';
+import { compareOnTable, diffTolerant, have148, netnsAdd, netnsDel, REPO, Run, run148 as run148In, runOurs, runPiped, runRef, skipReason, sortedLines, TableBed } from '../helpers/netns.js';
 
 const NS = `ctit-mod-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
@@ -23,7 +23,7 @@ function reset(load = true): void {
 
 /** The whole table as the reference lists it (marks, zones, NAT, state), sorted, ids left out. */
 const tableNow = (): string =>
-  runRef(NS, ['-L']).stdout.split('\n').filter(Boolean).sort().join('\n');
+  sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 const run148 = (args: string[]): Run => run148In(NS, args);
 

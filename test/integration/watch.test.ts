@@ -4,7 +4,7 @@
 // $CONNTRACK_TEST_ARTIFACTS or a temporary folder (and .ansi, with the colours as the terminal received them).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { netnsAdd, netnsDel, REF, REPO, runOurs, runSh, skipReason } from '../he
 
 const NS = `ctit-watch-${process.pid}`;
 const SOCK = `ctit-watch-${process.pid}`;
+const STOP = join(tmpdir(), `ctit-watch-stop-${process.pid}`);
 const ARTIFACTS = process.env.CONNTRACK_TEST_ARTIFACTS ?? join(tmpdir(), `conntrack-ts-artifacts-${process.pid}`);
 
 const tmuxMissing = spawnSync('tmux', ['-V']).status === 0 ? undefined : 'tmux missing (apt-get install tmux)';
@@ -72,6 +73,7 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
   });
   afterAll(() => {
+    rmSync(STOP, { force: true });
     spawnSync('tmux', ['-L', SOCK, 'kill-server']);
     netnsDel(NS);
   });
@@ -97,7 +99,7 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
       NS,
       'bash',
       '-c',
-      `for i in $(seq 1 60); do ${REF} -I -s 10.8.0.$i -d 10.8.0.254 -p udp --sport 1 --dport 9999 -t 60 >/dev/null 2>&1; ` +
+      `for i in $(seq 1 60); do [ -e ${STOP} ] && break; ${REF} -I -s 10.8.0.$i -d 10.8.0.254 -p udp --sport 1 --dport 9999 -t 60 >/dev/null 2>&1; ` +
         `${REF} -D -s 10.8.0.$i >/dev/null 2>&1; sleep 0.25; done`,
     ]);
     const loopDone = new Promise<void>((r) => loop.on('exit', () => r()));
@@ -117,7 +119,8 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
     // the screenshot, as text and with the terminal's colours
     writeFileSync(join(ARTIFACTS, 'watch-screen.txt'), screen.replace(/\n+$/, '\n'));
     writeFileSync(join(ARTIFACTS, 'watch-screen.ansi'), capture('q', true).replace(/\n+$/, '\n'));
-    loop.kill('SIGTERM');
+    // stopped between two iterations, so that no entry it made is left behind
+    writeFileSync(STOP, '');
     await loopDone;
 
     tmux('send-keys', '-t', 'q', 'q');
