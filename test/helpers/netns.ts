@@ -229,12 +229,19 @@ export function compareOnTable(bed: TableBed, ref: (args: string[]) => Run, args
 }
 
 /**
+ * A shell loop that runs `test` every `interval` seconds until it succeeds, `seconds` at most: the one shape of
+ * every bounded wait below (a test that keeps failing just ends the wait; what follows then fails).
+ */
+export const waitUntil = (test: string, seconds = 10, interval = 0.1): string =>
+  `for _i in $(seq ${Math.ceil(seconds / interval)}); do ${test} && break; sleep ${interval}; done`;
+
+/**
  * A shell command that waits, at most 10 s, until N event listeners are subscribed in this network namespace:
  * NETLINK_NETFILTER sockets (protocol 12) in /proc/net/netlink that joined a multicast group. A fixed sleep
  * before the traffic is too short on a loaded machine, and a listener that is late misses the events.
  */
 export const waitListeners = (n: number): string =>
-  `for _i in $(seq 100); do [ "$(awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l)" -ge ${n} ] && break; sleep 0.1; done`;
+  waitUntil(`[ "$(awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l)" -ge ${n} ]`);
 
 /**
  * A shell command that waits, at most `seconds`, until the event listeners of this network namespace have caught
@@ -243,20 +250,23 @@ export const waitListeners = (n: number): string =>
  * makes it wait the whole bound, and the comparison that follows fails.
  */
 export const waitCaughtUp = (files: string[], seconds = 10): string =>
-  `_prev=; for _i in $(seq ${seconds * 5}); do` +
-  ` _q=$(awk '$2 == 12 && $4 != "00000000" && $5 != 0' /proc/net/netlink | wc -l); _now=$(for _f in ${files.join(' ')}; do wc -l < $_f; done | sort -u);` +
-  ` if [ "$_q" = 0 ] && [ "$(echo "$_now" | wc -l)" = 1 ]; then [ "$_now" = "$_prev" ] && break; _prev=$_now; else _prev=; fi;` +
-  ` sleep 0.2; done`;
+  `_prev=; ` +
+  waitUntil(
+    `{ _q=$(awk '$2 == 12 && $4 != "00000000" && $5 != 0' /proc/net/netlink | wc -l); _now=$(for _f in ${files.join(' ')}; do wc -l < $_f; done | sort -u);` +
+      ` _done=1; if [ "$_q" = 0 ] && [ "$(echo "$_now" | wc -l)" = 1 ]; then [ "$_now" = "$_prev" ] && _done=0; _prev=$_now; else _prev=; fi; [ $_done = 0 ]; }`,
+    seconds,
+    0.2,
+  );
 
 /** A shell command that waits, at most `seconds`, until `file` contains a line matching the extended regex. */
-export const waitLine = (file: string, regex: string, seconds = 10): string =>
-  `for _i in $(seq ${seconds * 10}); do grep -qE '${regex}' ${file} && break; sleep 0.1; done`;
+export const waitLine = (file: string, regex: string, seconds = 10): string => waitUntil(`grep -qE '${regex}' ${file}`, seconds);
 
 /**
  * A shell command that waits, at most `seconds`, until the process whose pid is in shell variable `pidVar` has
  * exited (gone, or a zombie: an orphan's zombie waits for init, which may reap it late), then prints `gone`, or
  * `alive` after killing it.
  */
-export const waitExited = (pidVar: string, seconds = 10): string =>
-  `for _i in $(seq ${seconds * 10}); do _st=$(awk '{print $3}' /proc/$${pidVar}/stat 2>/dev/null); [ -z "$_st" ] || [ "$_st" = Z ] && break; sleep 0.1; done;` +
-  ` _st=$(awk '{print $3}' /proc/$${pidVar}/stat 2>/dev/null); if [ -z "$_st" ] || [ "$_st" = Z ]; then echo gone; else echo alive; kill -9 $${pidVar}; fi`;
+export function waitExited(pidVar: string, seconds = 10): string {
+  const exited = `{ _st=$(awk '{print $3}' /proc/$${pidVar}/stat 2>/dev/null); [ -z "$_st" ] || [ "$_st" = Z ]; }`;
+  return `${waitUntil(exited, seconds)}; if ${exited}; then echo gone; else echo alive; kill -9 $${pidVar}; fi`;
+}

@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitExited, waitLine, waitListeners } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitExited, waitLine, waitListeners, waitUntil } from '../helpers/netns.js';
 
 const NS = `ctit-ev-${process.pid}`;
 const OUT = `/tmp/ctit-ev-${process.pid}`;
@@ -105,10 +105,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
         CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > prog-ours.out 2>/dev/null & O=$!
         ${waitListeners(2)}
         conntrack -R prog.txt; conntrack -D -d 10.6.0.1 > /dev/null 2>&1
-        for _i in $(seq 100); do
-          [ "$(grep -c USERSPACE prog-ours.out)" -ge ${want} ] && { [ "$(grep -c USERSPACE prog-ref.out)" -ge ${want} ] || grep -q ENOBUFS prog-ref.err; } && break
-          sleep 0.1
-        done
+        ${waitUntil(`[ "$(grep -c USERSPACE prog-ours.out)" -ge ${want} ] && { [ "$(grep -c USERSPACE prog-ref.out)" -ge ${want} ] || grep -q ENOBUFS prog-ref.err; }`)}
         kill -INT $R $O; wait`,
         { timeoutMs: 30_000 },
       );
@@ -170,7 +167,7 @@ describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side
     const r = runSh(
       NS,
       `cd ${OUT}; : > head.out; (sh -c 'echo $$ > head.pid; exec node ${REPO}/bin/conntrack -E' 2>head.err | head -n 2 > head.out) &` +
-        ` ${waitListeners(1)}; ${TRAFFIC}; for _i in $(seq 100); do [ "$(wc -l < head.out)" -ge 2 ] && break; sleep 0.1; done;` +
+        ` ${waitListeners(1)}; ${TRAFFIC}; ${waitUntil('[ "$(wc -l < head.out)" -ge 2 ]')};` +
         ` ${TRAFFIC}; p=$(cat head.pid); ${waitExited('p')}; wait`,
       { timeoutMs: 30_000 },
     );

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REF, REPO, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REF, REPO, runRef, runSh, skipReason, waitUntil } from '../helpers/netns.js';
 
 const NS = `ctit-sig-${process.pid}`;
 const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
@@ -55,7 +55,7 @@ function interrupt(tool: Tool, args: string[], how: How, started = '[ -s out ]')
     'p=$!',
     'set +m',
     // a bounded wait for the first printed bytes (stdout is a file: the reference's fills 4 KiB first)
-    `for i in $(seq 2000); do ${started} && break; sleep 0.005; done`,
+    waitUntil(started, 10, 0.005),
     `kill -${signal.slice(3)} $p`,
     'wait $p; echo $? > rc',
   ].join('\n');
