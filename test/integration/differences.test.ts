@@ -6,13 +6,12 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REPO, REF, Run, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REPO, REF, REF148, Run, run148 as run148In, runOurs, runRef, runSh, skipReason } from '../helpers/netns.js';
 
 const NS = `ctit-diff-${process.pid}`;
-const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
 const TMP = mkdtempSync(join(tmpdir(), 'ctit-diff-'));
 
-const run148 = (args: string[]): Run => runSh(NS, `exec -a conntrack ${REF148} ${args.map((a) => `'${a}'`).join(' ')}`);
+const run148 = (args: string[]): Run => run148In(NS, args);
 
 /** `TOOL -R FILE` for a file of lines */
 function load(tool: 'ref' | 'ours', lines: string[]): Run {
