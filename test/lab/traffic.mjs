@@ -27,7 +27,7 @@ if (!mode || !stateDir) {
 }
 setTimeout(() => process.exit(0), MAX_LIFE_MS).unref();
 // Holding sockets keeps the event loop alive; this keeps it alive even when nothing is open.
-const keepAlive = setInterval(() => {}, 60_000);
+setInterval(() => {}, 60_000);
 
 const log = (...a) => fs.appendFileSync(path.join(stateDir, `${mode}.log`), a.join(' ') + '\n');
 const ready = (name = mode) => fs.writeFileSync(path.join(stateDir, `${name}.ready`), `${process.pid}\n`);
@@ -424,4 +424,3 @@ modes[mode]().catch((e) => {
   fs.writeFileSync(path.join(stateDir, `${mode}.failed`), `${e.message}\n`);
   process.exit(1);
 });
-void keepAlive;
