@@ -15,6 +15,7 @@ import { writeDeleteFromMessage } from '../ctnetlink/requests.js';
 import { NlWriter } from '../netlink/writer.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
+import { outputSpec, selectQuery } from '../cli/resolve.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { ByteSink } from '../cli/output.js';
 import { flowPrinter } from '../format/printer.js';
@@ -49,12 +50,13 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
     Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH)))),
     ctx.stop,
   );
-  const skip = compileFilter(cmd);
-  const skipRaw = compileRawPrefilter(cmd);
+  const query = selectQuery(cmd);
+  const skip = compileFilter(query);
+  const skipRaw = compileRawPrefilter(query);
   const decoder = new FlowDecoder();
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
   const lineOut = new ByteSink();
-  const print = flowPrinter({ ...cmd, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
+  const print = flowPrinter({ ...outputSpec(cmd), labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
   const msgs = new NlWriter(DELETE_BATCH * 256);
   let counter = 0;
   let ends: number[] = [];
@@ -86,7 +88,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   };
 
   const dumpError = await batches.dumpOutcome(
-    client.dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
+    client.dumpRaw({ ...kernelDumpFilter(query), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);

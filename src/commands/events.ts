@@ -3,12 +3,13 @@
 // process decodes, filters and prints, so receiving and formatting run in parallel.
 
 import type { ParsedCommand } from '../cli/parse.js';
-import { CMD, CT_EVENT_F, OPT, OUT } from '../cli/commands.js';
+import { CMD, CT_EVENT_F, OPT } from '../cli/commands.js';
 import { otherProblem } from '../cli/errors.js';
 import { OutputClosed } from '../cli/output.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { EventStream, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';
+import { outputSpec, selectQuery } from '../cli/resolve.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
 import { flowJson } from '../format/json.js';
 import { formatFlowSave } from '../format/save.js';
@@ -47,14 +48,14 @@ export function eventTimestamp(sec: number, usec: number): string {
 }
 
 export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
-  const mask = cmd.outputMask;
-  const skip = compileFilter(cmd);
+  const output = outputSpec(cmd);
+  const skip = compileFilter(selectQuery(cmd));
   const decoder = new FlowDecoder();
   const fmt: FlowFormat = {
-    extended: (mask & OUT.EXT) !== 0,
-    id: (mask & OUT.ID) !== 0,
-    ktimestamp: (mask & OUT.KTMS) !== 0,
-    labels: cmd.labelmap,
+    extended: output.extended,
+    id: output.id,
+    ktimestamp: output.ktimestamp,
+    labels: output.labelmap,
   };
   const out = ctx.out;
   let counter = 0;
@@ -85,10 +86,10 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       const flow = decoder.decode(buf, off, len);
       if (cmd.family !== 0 && cmd.family !== flow.family) return;
       if (skip && skip(flow)) return;
-      if (mask & OUT.JSON) {
+      if (output.format === 'json') {
         // one object per line; -o timestamp and -o userspace become keys instead of text around the line
-        const o = flowJson(flow, kind, cmd.labelmap);
-        if (mask & OUT.TMS) {
+        const o = flowJson(flow, kind, output.labelmap);
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           o.time = `${t.sec}.${String(t.usec).padStart(6, '0')}`;
         }
@@ -100,18 +101,18 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         counter++;
         return;
       }
-      if (mask & OUT.SAVE) {
+      if (output.format === 'save') {
         const r = formatFlowSave(flow, kind);
         if (r.warning) ctx.err(r.warning);
         out.write(r.line);
-      } else if (mask & OUT.XML) {
+      } else if (output.format === 'xml') {
         if (!xmlHeaderDone) {
           xmlHeaderDone = true;
           out.write(XML_HEADER);
         }
-        out.write(formatFlowXml(flow, kind, { ...fmt, time: (mask & OUT.TMS) !== 0 }, ctx.clock));
+        out.write(formatFlowXml(flow, kind, { ...fmt, time: output.timestamp }, ctx.clock));
       } else {
-        if (mask & OUT.TMS) {
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           out.write(eventTimestamp(t.sec, t.usec));
         }
@@ -127,14 +128,14 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
     const printExpectEvent = (buf: Buffer, off: number, len: number, type: number, flags: number): void => {
       const e = decodeExpect(buf, off, len);
       const kind = expectMessageKind(type, flags);
-      if (mask & OUT.XML) {
+      if (output.format === 'xml') {
         if (!xmlHeaderDone) {
           xmlHeaderDone = true;
           out.write(EXPECT_XML_HEADER);
         }
-        out.write(formatExpectXml(e, kind, { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+        out.write(formatExpectXml(e, kind, { time: output.timestamp }, ctx.clock) + '\n');
       } else {
-        if (mask & OUT.TMS) {
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           out.write(expectEventTimestamp(t.sec, t.usec));
         }

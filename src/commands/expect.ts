@@ -1,7 +1,8 @@
 // The expectation table: -L, -C, -F, -G, -D, -I expect (conntrack.c EXP_* cases, dump_exp_cb, count_exp_cb).
 
 import type { ParsedCommand } from '../cli/parse.js';
-import { OPT, OUT } from '../cli/commands.js';
+import { OPT } from '../cli/commands.js';
+import { outputSpec } from '../cli/resolve.js';
 import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
 import type { TupleTemplate } from '../cli/template.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
@@ -21,20 +22,20 @@ function client(ctx: CommandContext): ConntrackClient {
 
 /** dump_exp_cb(): XML header before the first, the space-padded timestamp prefix, one line each. */
 function expectPrinter(cmd: ParsedCommand, ctx: CommandContext): { print(buf: Buffer, off: number, len: number): void; end(): void; headerDone(): boolean } {
-  const mask = cmd.outputMask;
+  const output = outputSpec(cmd);
   let header = false;
   return {
     print(buf, off, len) {
       const e = decodeExpect(buf, off, len);
-      if (mask & OUT.XML) {
+      if (output.format === 'xml') {
         if (!header) {
           header = true;
           ctx.out.write(EXPECT_XML_HEADER);
         }
-        ctx.out.write(formatExpectXml(e, 'unknown', { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+        ctx.out.write(formatExpectXml(e, 'unknown', { time: output.timestamp }, ctx.clock) + '\n');
         return;
       }
-      if (mask & OUT.TMS) {
+      if (output.timestamp) {
         const t = ctx.clock.nowMicros();
         ctx.out.write(expectEventTimestamp(t.sec, t.usec));
       }

@@ -9,6 +9,7 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import { tupleAttr } from '../ctnetlink/encode.js';
 import { flushConntrack, getConntrack } from '../ctnetlink/requests.js';
 import { compileFilter } from '../filter/userspace.js';
+import { outputSpec, selectQuery } from '../cli/resolve.js';
 import { flowPrinter } from '../format/printer.js';
 import type { AttrNode } from '../netlink/attributes.js';
 import { ERRNO } from '../netlink/errno.js';
@@ -34,9 +35,9 @@ export async function getConntrackEntry(cmd: ParsedCommand, ctx: CommandContext)
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   let counter = 0;
-  const skip = compileFilter(cmd);
+  const skip = compileFilter(selectQuery(cmd));
   const decoder = new FlowDecoder();
-  const print = flowPrinter(cmd, ctx, 'get');
+  const print = flowPrinter(outputSpec(cmd), ctx, 'get');
   try {
     const req = getConntrack(cmd.family, templateTuples(cmd), true);
     await client.socket.request(req, (buf, off, len) => {

@@ -7,6 +7,7 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
+import { outputSpec, selectQuery } from '../cli/resolve.js';
 import { flowPrinter, FlowPrinter } from '../format/printer.js';
 import { Tally } from '../format/tally.js';
 import type { CommandContext, CommandResult } from './context.js';
@@ -14,7 +15,7 @@ import type { CommandContext, CommandResult } from './context.js';
 export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
   const decoder = new FlowDecoder();
-  const print: FlowPrinter & { tally?: Tally } = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(cmd, ctx, 'list');
+  const print: FlowPrinter & { tally?: Tally } = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(outputSpec(cmd), ctx, 'list');
   if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
     // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
     const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
@@ -31,9 +32,10 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
     return { counter, error };
   }
   if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
-  const skip = compileFilter(cmd);
-  const skipRaw = compileRawPrefilter(cmd);
-  const opts: DumpOptions = { ...kernelDumpFilter(cmd), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
+  const query = selectQuery(cmd);
+  const skip = compileFilter(query);
+  const skipRaw = compileRawPrefilter(query);
+  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
   // --tally of one field with no filter left to apply here: most entries are counted without decoding them
   const countRaw = print.tally && !skip ? print.tally : undefined;
   const error = await ctx.client

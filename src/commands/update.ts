@@ -18,10 +18,11 @@ import { EntrySpec, labelBitmap, writeEntry } from '../ctnetlink/template.js';
 import { NlWriter } from '../netlink/writer.js';
 import { compileUpdateFilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
+import { outputSpec, updateQuery } from '../cli/resolve.js';
 import { flowPrinter } from '../format/printer.js';
 import { NFNL_SUBSYS } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { inetAton, inetPton6 } from '../cli/inet.js';
+import { inetAton, inetPton6 } from '../ctnetlink/addresses.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 
@@ -133,7 +134,8 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   const sock = client.modifier();
-  const skip = compileUpdateFilter(cmd);
+  const query = updateQuery(cmd);
+  const skip = compileUpdateFilter(query);
   const decoder = new FlowDecoder();
   const replyDecoder = new FlowDecoder();
   // Each entry's answer to its GET is formatted as it arrives, into its batch's bytes (entry k's text is
@@ -149,7 +151,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
     bytes: (b) => target.bytes(b),
     flush: () => {},
   };
-  const print = flowPrinter(cmd, { ...ctx, out: toTarget }, 'update');
+  const print = flowPrinter(outputSpec(cmd), { ...ctx, out: toTarget }, 'update');
   let counter = 0;
   const batches = new AnsweredBatches(sock, ctx.out, 2, ctx.stop);
   const msgs = new NlWriter(UPDATE_BATCH * 1024);
@@ -189,7 +191,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   };
 
   const dumpError = await batches.dumpOutcome(
-    client.dumpRaw({ ...kernelDumpFilter(cmd, 'update'), threaded: true }, (buf, off, len) => {
+    client.dumpRaw({ ...kernelDumpFilter(query), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;
