@@ -1,14 +1,159 @@
 // The last step of parsing: a ParsedCommand (conntrack's option bits and template, as its parser leaves them)
-// becomes the typed request its command takes. The option bits are read here and nowhere below; what the
-// command line means for the filter (FlowQuery) is decided once, here.
+// becomes the typed request its command takes (commands/request.ts). The option bits are read here and nowhere
+// below: what the command line means for the filter (FlowQuery), the output (OutputSpec), the entry to create
+// and the change to make is decided once, here. The checks conntrack makes before it sends anything
+// (nfct_filter_init(), -z with a filter) are made here too, so a request is always one that can be run.
 
-import { CT_COMPARISON, OPT, OUT } from './commands.js';
-import { parameterProblem } from './errors.js';
+import { CMD, CT_COMPARISON, CT_EVENT_F, OPT, OPT_ORIG, OPT_REPL, OUT, TABLE } from './commands.js';
+import { otherProblem, parameterProblem } from './errors.js';
 import type { ParsedCommand } from './parse.js';
-import type { TupleTemplate } from './template.js';
+import type { Template, TupleTemplate } from './template.js';
+import { icmpReplyType, inverse } from '../commands/create.js';
+import type { CommandRequest, EventsRequest, FlowChange, ListRequest, ProtoInfoChange } from '../commands/request.js';
+import { IPPROTO } from '../ctnetlink/constants.js';
+import type { TupleSpec } from '../ctnetlink/encode.js';
+import { EntrySpec, labelBitmap } from '../ctnetlink/template.js';
 import { updateStatusFilter } from '../filter/kernel.js';
-import type { FlowQuery, NatQuery, Network } from '../filter/query.js';
+import { allFlows, FlowQuery, NatQuery, Network } from '../filter/query.js';
 import type { OutputSpec } from '../format/output.js';
+
+/** The request of a command that src/commands runs (every command but -V, -h and none, which cli/main.ts answers). */
+export function resolveRequest(cmd: ParsedCommand): CommandRequest {
+  if (cmd.extras.watch) return { kind: 'watch' };
+  const { family } = cmd;
+  switch (cmd.command) {
+    case CMD.CT_LIST:
+      return listRequest(cmd);
+    case CMD.CT_DELETE:
+      return { kind: 'delete', query: selectQuery(cmd), output: outputSpec(cmd) };
+    case CMD.CT_GET:
+      return { kind: 'get', query: selectQuery(cmd), output: outputSpec(cmd) };
+    case CMD.CT_UPDATE:
+      return { kind: 'update', query: updateQuery(cmd), change: flowChange(cmd), output: outputSpec(cmd) };
+    case CMD.CT_CREATE:
+    case CMD.CT_ADD:
+      return { kind: 'create', family, flow: entryFromTemplate(cmd), exclusive: cmd.command === CMD.CT_CREATE };
+    case CMD.CT_FLUSH:
+      return { kind: 'flush', family };
+    case CMD.CT_EVENT:
+    case CMD.EXP_EVENT:
+      return eventsRequest(cmd);
+    case CMD.CT_COUNT:
+      return { kind: 'count' };
+    case CMD.CT_STATS:
+      return { kind: 'stats' };
+    case CMD.EXP_STATS:
+      return { kind: 'expect-stats' };
+    case CMD.EXP_LIST:
+      return { kind: 'expect-list', family, output: outputSpec(cmd) };
+    case CMD.EXP_COUNT:
+      return { kind: 'expect-count', family };
+    case CMD.EXP_FLUSH:
+      return { kind: 'expect-flush', family };
+    case CMD.EXP_GET:
+      return { kind: 'expect-get', family, master: cmd.tmpl.orig, output: outputSpec(cmd) };
+    case CMD.EXP_DELETE:
+      return { kind: 'expect-delete', family, tuple: cmd.tmpl.orig };
+    case CMD.EXP_CREATE: {
+      const t = cmd.tmpl;
+      const timeout = cmd.options & OPT.TIMEOUT ? t.timeout : undefined;
+      return { kind: 'expect-create', family, tuple: t.exptuple, master: t.orig, mask: t.mask, timeout };
+    }
+    default:
+      throw otherProblem('unknown command');
+  }
+}
+
+/** -L: the dying and unconfirmed lists are dumped whole (conntrack ignores the options there). */
+function listRequest(cmd: ParsedCommand): ListRequest {
+  const { options, extras } = cmd;
+  const table = cmd.table === TABLE.DYING ? 'dying' : cmd.table === TABLE.UNCONFIRMED ? 'unconfirmed' : 'conntrack';
+  const tally = extras.tally ? { keys: extras.tally, top: extras.top } : undefined;
+  const output = outputSpec(cmd);
+  if (table !== 'conntrack') return { kind: 'list', table, query: allFlows(cmd.family), zero: false, output, tally };
+  if (options & CT_COMPARISON && options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
+  return { kind: 'list', table, query: selectQuery(cmd), zero: (options & OPT.ZERO) !== 0, output, tally };
+}
+
+/** -E: the event kinds of -e (all three without it; -E expect takes no -e and gets all three). */
+function eventsRequest(cmd: ParsedCommand): EventsRequest {
+  const { options } = cmd;
+  const mask = options & OPT.EVENT_MASK ? cmd.eventMask : CT_EVENT_F.ALL;
+  return {
+    kind: 'events',
+    table: cmd.command === CMD.EXP_EVENT ? 'expect' : 'conntrack',
+    query: selectQuery(cmd),
+    events: cmd.command === CMD.EXP_EVENT
+      ? { new: true, update: true, destroy: true }
+      : { new: (mask & CT_EVENT_F.NEW) !== 0, update: (mask & CT_EVENT_F.UPD) !== 0, destroy: (mask & CT_EVENT_F.DEL) !== 0 },
+    // setsockopt(SO_RCVBUFFORCE) takes an int: the size as the 31 bits of it that count
+    bufferSize: options & OPT.BUFFERSIZE ? Number(BigInt.asUintN(31, cmd.socketBufferSize)) : undefined,
+    output: outputSpec(cmd),
+  };
+}
+
+/** The protocol states and flags the handlers' options (--state, ...) and final checks put in the template. */
+function protoInfoOf(tmpl: Template): ProtoInfoChange {
+  return {
+    tcpState: tmpl.tcpState,
+    tcpFlags: tmpl.tcpFlags,
+    sctpState: tmpl.sctpState,
+    sctpVtagOrig: tmpl.sctpVtagOrig,
+    sctpVtagReply: tmpl.sctpVtagReply,
+    dccpState: tmpl.dccpState,
+  };
+}
+
+/** What -U sets: -t, -u (OR'ed on), -m (value/mask), the protocol states and flags, --label-add / --label-del. */
+export function flowChange(cmd: ParsedCommand): FlowChange {
+  const { options, tmpl } = cmd;
+  return {
+    timeout: tmpl.timeout,
+    status: options & OPT.STATUS ? tmpl.status : undefined,
+    mark: options & OPT.MARK ? tmpl.mark : undefined,
+    ...protoInfoOf(tmpl),
+    addLabels: options & OPT.ADD_LABEL ? (tmpl.labelModify ?? new Set()) : undefined,
+    deleteLabels: options & OPT.DEL_LABEL ? (tmpl.labelModify ?? 'all') : undefined,
+  };
+}
+
+function spec(t: TupleTemplate, l3: number): TupleSpec {
+  return { l3, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, zone: t.zone, icmpType: undefined, icmpCode: undefined, icmpId: undefined };
+}
+
+/** The entry a -I / -A line describes (nfct_setobjopt SETUP_REPLY / SETUP_ORIGINAL, then the template). */
+export function entryFromTemplate(cmd: ParsedCommand): EntrySpec {
+  const { tmpl, options } = cmd;
+  let orig = spec(tmpl.orig, tmpl.orig.l3 ?? 0);
+  let reply = spec(tmpl.reply, tmpl.reply.l3 ?? 0);
+  if (options & OPT_ORIG && !(options & OPT_REPL)) reply = inverse(orig, tmpl.reply.zone);
+  else if (!(options & OPT_ORIG) && options & OPT_REPL) orig = inverse(reply, tmpl.orig.zone);
+  const t = tmpl.orig;
+  if (t.protonum === IPPROTO.ICMP || t.protonum === IPPROTO.ICMPV6 || t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined) {
+    // the ICMP setters fill both tuples: the same code and id, the reply type for the reply
+    orig.icmpType = t.icmpType;
+    orig.icmpCode = t.icmpCode;
+    orig.icmpId = t.icmpId;
+    reply.icmpType = t.icmpType !== undefined ? icmpReplyType(t.icmpType, t.l3) : undefined;
+    reply.icmpCode = t.icmpCode;
+    reply.icmpId = t.icmpId;
+  }
+  return {
+    orig,
+    reply,
+    status: tmpl.status,
+    timeout: tmpl.timeout,
+    mark: options & OPT.MARK && tmpl.mark ? tmpl.mark.value : undefined,
+    secmark: tmpl.secmark,
+    ...protoInfoOf(tmpl),
+    dccpRole: tmpl.dccpRole,
+    snat: tmpl.snat,
+    dnat: tmpl.dnat,
+    zone: tmpl.zone,
+    labels: options & OPT.ADD_LABEL && tmpl.labelModify ? labelBitmap(tmpl.labelModify) : undefined,
+    labelsMask: undefined,
+  };
+}
 
 /**
  * nfct_filter_init(): the networks (CIDR, --mask-src, --mask-dst) the original addresses must fall in; their

@@ -8,7 +8,7 @@ import { parseArgs, type ParsedCommand } from '../../src/cli/parse.js';
 import { updatedEntry } from '../../src/commands/update.js';
 import { IPS } from '../../src/ctnetlink/constants.js';
 import type { Flow } from '../../src/ctnetlink/model.js';
-import { selectQuery, updateQuery } from '../../src/cli/resolve.js';
+import { flowChange, selectQuery, updateQuery } from '../../src/cli/resolve.js';
 import { kernelDumpFilter } from '../../src/filter/kernel.js';
 import { compileFilter, compileUpdateFilter } from '../../src/filter/userspace.js';
 
@@ -65,7 +65,7 @@ describe('-U labels: the labels an entry is left with', () => {
   for (const [argv, before, after] of cases) {
     it(`${argv.join(' ')} on ${before ? `{${before.join(',')}}` : 'no labels'}`, () => {
       const old = before ? bits(...before) : undefined;
-      const e = updatedEntry(parse(...argv), flow({ labels: old }));
+      const e = updatedEntry(flowChange(parse(...argv)), flow({ labels: old }));
       if (after === undefined) return expect(e).toBeUndefined();
       expect(e).toBeDefined();
       expect(kernelLabels(old, e!.labels, e!.labelsMask)).toEqual(after);
@@ -98,7 +98,7 @@ describe('-U -u: bits to set select nothing, bits that must be absent select as 
     const skip = compileUpdateFilter(updateQuery(upd));
     expect([assured, replied, unreplied].map((f) => !skip(f))).toEqual([true, true, true]);
     expect(kernelDumpFilter(updateQuery(upd)).status).toBeUndefined();
-    expect(updatedEntry(upd, assured)).toBeUndefined();
-    expect(updatedEntry(upd, replied)?.status).toBe(IPS.CONFIRMED | IPS.SEEN_REPLY | IPS.ASSURED);
+    expect(updatedEntry(flowChange(upd), assured)).toBeUndefined();
+    expect(updatedEntry(flowChange(upd), replied)?.status).toBe(IPS.CONFIRMED | IPS.SEEN_REPLY | IPS.ASSURED);
   });
 });
