@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Option } from 'commander';
 import { conntrackProgram } from '../src/cli/program.js';
 import { DCCP_ROLES, DCCP_STATES, PROTO_LIST, SCTP_STATES, TCP_STATES, type ProtoHandler } from '../src/cli/protocols/index.js';
-import { TALLY_KEYS } from '../src/cli/parse.js';
+import { TALLY_KEYS } from '../src/format/tally.js';
 
 export const OUTPUT_FORMATS = ['xml', 'extended', 'timestamp', 'id', 'ktimestamp', 'labels', 'userspace', 'save', 'json'];
 export const STATUSES = ['ASSURED', 'SEEN_REPLY', 'UNSET', 'FIXED_TIMEOUT', 'EXPECTED', 'OFFLOAD', 'HW_OFFLOAD'];

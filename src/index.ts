@@ -20,3 +20,10 @@ export { loadLabelMap, parseLabelMap } from './format/labelmap.js';
 export type { LabelMap } from './format/labelmap.js';
 export { NetlinkError } from './netlink/socket.js';
 export { bytesOf, textOf } from './netlink/text.js';
+// selecting entries as conntrack does, from a query of plain fields (what `conntrack -L/-D/-E` options resolve to)
+export { allFlows } from './filter/query.js';
+export type { FlowQuery, Network, NatQuery } from './filter/query.js';
+export { compileFilter, compileUpdateFilter } from './filter/userspace.js';
+export type { FlowFilter } from './filter/userspace.js';
+export { kernelDumpFilter } from './filter/kernel.js';
+export type { OutputSpec } from './format/output.js';

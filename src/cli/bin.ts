@@ -4,6 +4,7 @@ import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
 import { parseArgs } from './parse.js';
+import { resolveRequest } from './resolve.js';
 import { writeText } from './output.js';
 import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
@@ -93,7 +94,8 @@ export function run(): void {
 export function warmUp(): void {
   for (const argv of [['-L'], ['-C'], ['-S'], ['-L', '-o', 'xml,extended,id'], ['-D', '-p', 'tcp', '--dport', '80'], ['-E', '-e', 'NEW']]) {
     try {
-      parseArgs(['conntrack', ...argv]);
+      // resolving is the last step of parsing: its functions go into the cache too
+      resolveRequest(parseArgs(['conntrack', ...argv]));
     } catch {
       // only compiling matters
     }

@@ -5,12 +5,14 @@ import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
 import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.js';
 import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from './output.js';
 import { parseArgs, ParsedCommand } from './parse.js';
+import { resolveRequest } from './resolve.js';
 import { usageText } from './usage.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { strerror } from '../netlink/errno.js';
 import { Clock, systemClock } from '../format/clock.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
+import type { CommandRequest } from '../commands/request.js';
 import { listConntrack } from '../commands/list.js';
 import { count, stats } from '../commands/stats.js';
 import { deleteConntrack } from '../commands/delete.js';
@@ -150,54 +152,61 @@ function printStats(cmd: ParsedCommand, counter: number, err: (s: string) => voi
 }
 
 async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => string, proc: EventProcess): Promise<CommandResult> {
-  if (cmd.extras.watch) return watch(cmd, ctx, proc);
-  switch (cmd.command) {
-    case CMD.CT_EVENT:
-    case CMD.EXP_EVENT:
-      return events(cmd, ctx, proc);
-    case CMD.EXP_LIST:
-      return listExpect(cmd, ctx);
-    case CMD.EXP_COUNT:
-      return countExpect(cmd, ctx);
-    case CMD.EXP_FLUSH:
-      return flushExpect(cmd, ctx);
-    case CMD.EXP_GET:
-      return getExpectation(cmd, ctx);
-    case CMD.EXP_DELETE:
-      return deleteExpectation(cmd, ctx);
-    case CMD.EXP_CREATE:
-      return createExpect(cmd, ctx);
-    case CMD.CT_LIST:
-      return listConntrack(cmd, ctx);
-    case CMD.CT_DELETE:
-      return deleteConntrack(cmd, ctx);
-    case CMD.CT_CREATE:
-    case CMD.CT_ADD:
-      return create(cmd, ctx);
-    case CMD.CT_UPDATE:
-      return update(cmd, ctx);
-    case CMD.CT_GET:
-      return getConntrackEntry(cmd, ctx);
-    case CMD.CT_FLUSH:
-      return flush(cmd, ctx);
-    case CMD.CT_COUNT:
+  // what is only text of the command line itself, answered here
+  if (!cmd.extras.watch) {
+    switch (cmd.command) {
+      case CMD.CT_VERSION:
+        ctx.out.write('conntrack v1.4.7 (conntrack-tools)\n');
+        return { counter: 0 };
+      case CMD.CT_HELP:
+        ctx.out.write(usageText(argv0()));
+        if (cmd.handler) ctx.out.write(extensionHelp(cmd));
+        return { counter: 0 };
+      case 0:
+        ctx.out.write(usageText(argv0()));
+        return { counter: 0 };
+    }
+  }
+  return runRequest(resolveRequest(cmd), ctx, proc);
+}
+
+/** The command of a request. */
+function runRequest(req: CommandRequest, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
+  switch (req.kind) {
+    case 'watch':
+      return watch(req, ctx, proc);
+    case 'events':
+      return events(req, ctx, proc);
+    case 'expect-list':
+      return listExpect(req, ctx);
+    case 'expect-count':
+      return countExpect(req, ctx);
+    case 'expect-flush':
+      return flushExpect(req, ctx);
+    case 'expect-get':
+      return getExpectation(req, ctx);
+    case 'expect-delete':
+      return deleteExpectation(req, ctx);
+    case 'expect-create':
+      return createExpect(req, ctx);
+    case 'list':
+      return listConntrack(req, ctx);
+    case 'delete':
+      return deleteConntrack(req, ctx);
+    case 'create':
+      return create(req, ctx);
+    case 'update':
+      return update(req, ctx);
+    case 'get':
+      return getConntrackEntry(req, ctx);
+    case 'flush':
+      return flush(req, ctx);
+    case 'count':
       return count(ctx);
-    case CMD.CT_STATS:
+    case 'stats':
       return stats(ctx, false);
-    case CMD.EXP_STATS:
+    case 'expect-stats':
       return stats(ctx, true);
-    case CMD.CT_VERSION:
-      ctx.out.write('conntrack v1.4.7 (conntrack-tools)\n');
-      return { counter: 0 };
-    case CMD.CT_HELP:
-      ctx.out.write(usageText(argv0()));
-      if (cmd.handler) ctx.out.write(extensionHelp(cmd));
-      return { counter: 0 };
-    case 0:
-      ctx.out.write(usageText(argv0()));
-      return { counter: 0 };
-    default:
-      throw otherProblem(`unknown command`);
   }
 }
 

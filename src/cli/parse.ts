@@ -3,6 +3,7 @@
 
 import { IPS } from '../ctnetlink/constants.js';
 import { LabelMap, loadLabelMap } from '../format/labelmap.js';
+import { TALLY_KEYS, type TallyKey } from '../format/tally.js';
 import { atol, atolU32, strtoulU32, u16, u8 } from './cnum.js';
 import {
   bit2cmd,
@@ -52,13 +53,6 @@ export interface ParsedCommand {
   /** our additions to conntrack's options (--tally, --top, --watch); -o json is OUT.JSON in outputMask */
   extras: Extras;
 }
-
-/** --tally keys: what an entry is counted by. */
-export const TALLY_KEYS = [
-  'src', 'dst', 'reply-src', 'reply-dst', 'sport', 'dport', 'reply-sport', 'reply-dport', 'proto', 'family', 'state',
-  'status', 'mark', 'zone', 'helper',
-] as const;
-export type TallyKey = (typeof TALLY_KEYS)[number];
 
 export interface Extras {
   tally?: TallyKey[];

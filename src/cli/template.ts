@@ -1,16 +1,12 @@
 // What conntrack's parser fills in (struct ct_tmpl in conntrack.c): the template entry built from the options,
 // the mask template, the expectation tuple, and the kernel filter values. Presence is data: a field is set
-// exactly when conntrack would have set the attribute.
+// exactly when conntrack would have set the attribute. It is the parser's accumulator and never leaves src/cli:
+// the resolve step (resolve.ts) turns it into the typed requests the commands take (FlowQuery, FlowChange, ...).
 
-import type { TupleSpec } from '../ctnetlink/encode.js';
 import type { U32Filter } from '../ctnetlink/requests.js';
-import type { NatSpec } from '../ctnetlink/template.js';
+import type { NatSpec, TupleTemplate } from '../ctnetlink/template.js';
 
-/**
- * One tuple's worth of template attributes (ATTR_ORIG_* / ATTR_REPL_*): what the encoder takes, every field
- * optional (l3 is ATTR_*_L3PROTO; ICMP fields live on the original tuple, as in libnetfilter_conntrack).
- */
-export type TupleTemplate = Partial<TupleSpec>;
+export type { TupleTemplate };
 
 /** a value and the bits of it that count (-m MARK/MASK, -u with its mask) */
 export type U32Mask = U32Filter;

@@ -7,7 +7,7 @@
 // unanswered, so the kernel's answers can never pile up past the socket's receive buffer (an overrun there
 // takes the netlink addon down). Entries are printed in dump order once their batch is answered.
 
-import type { ParsedCommand } from '../cli/parse.js';
+import { CMD } from '../cli/commands.js';
 import { err2str, otherProblem } from '../cli/errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
@@ -21,6 +21,7 @@ import { flowPrinter } from '../format/printer.js';
 import type { NfnlSocket } from '../netlink/socket.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { DeleteRequest } from './request.js';
 
 /**
  * Deletes per datagram. What a SIGKILL can leave deleted but unprinted is the unanswered batches, at most
@@ -37,7 +38,7 @@ export interface ModifierSource {
   modifier(): NfnlSocket;
 }
 
-export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   const sock = client.modifier();
@@ -49,12 +50,13 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
     Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH)))),
     ctx.stop,
   );
-  const skip = compileFilter(cmd);
-  const skipRaw = compileRawPrefilter(cmd);
+  const { query } = req;
+  const skip = compileFilter(query);
+  const skipRaw = compileRawPrefilter(query);
   const decoder = new FlowDecoder();
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
   const lineOut = new ByteSink();
-  const print = flowPrinter({ ...cmd, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
+  const print = flowPrinter({ ...req.output, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
   const msgs = new NlWriter(DELETE_BATCH * 256);
   let counter = 0;
   let ends: number[] = [];
@@ -73,7 +75,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
         // ENOENT: the entry went away between dump and delete; conntrack 1.4.8 goes on and still reports it
         // (1.4.7 stopped with "such conntrack doesn't exist")
         if (errno !== 0 && errno !== ERRNO.ENOENT) {
-          batches.fail(otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`));
+          batches.fail(otherProblem(`Operation failed: ${err2str(errno, CMD.CT_DELETE, strerror)}`));
           break;
         }
       }
@@ -86,7 +88,7 @@ export async function deleteConntrack(cmd: ParsedCommand, ctx: CommandContext): 
   };
 
   const dumpError = await batches.dumpOutcome(
-    client.dumpRaw({ ...kernelDumpFilter(cmd), threaded: true }, (buf, off, len) => {
+    client.dumpRaw({ ...kernelDumpFilter(query), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);

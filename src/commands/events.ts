@@ -2,8 +2,6 @@
 // EventStream (a receiver child process that survives socket overruns, see ctnetlink/event-stream.ts); this
 // process decodes, filters and prints, so receiving and formatting run in parallel.
 
-import type { ParsedCommand } from '../cli/parse.js';
-import { CMD, CT_EVENT_F, OPT, OUT } from '../cli/commands.js';
 import { otherProblem } from '../cli/errors.js';
 import { OutputClosed } from '../cli/output.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
@@ -18,6 +16,7 @@ import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpec
 import { NFNLGRP } from '../netlink/constants.js';
 import { strerror } from '../netlink/errno.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { EventsRequest } from './request.js';
 
 export const ENOBUFS_WARNING =
   'WARNING: We have hit ENOBUFS! We are losing events.\n' +
@@ -29,15 +28,17 @@ export interface EventProcess {
   onStop(handler: () => void): void;
 }
 
-
-export function eventGroups(cmd: ParsedCommand): number[] {
-  // -E expect takes no -e: all three expectation groups
-  if (cmd.command === CMD.EXP_EVENT) return [NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY];
-  const mask = cmd.options & OPT.EVENT_MASK ? cmd.eventMask : CT_EVENT_F.NEW | CT_EVENT_F.UPD | CT_EVENT_F.DEL;
+/** The multicast groups of the event kinds asked for, on the request's table. */
+export function eventGroups(req: EventsRequest): number[] {
+  const { events: e } = req;
+  const [n, u, d] =
+    req.table === 'expect'
+      ? [NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY]
+      : [NFNLGRP.CONNTRACK_NEW, NFNLGRP.CONNTRACK_UPDATE, NFNLGRP.CONNTRACK_DESTROY];
   const groups: number[] = [];
-  if (mask & CT_EVENT_F.NEW) groups.push(NFNLGRP.CONNTRACK_NEW);
-  if (mask & CT_EVENT_F.UPD) groups.push(NFNLGRP.CONNTRACK_UPDATE);
-  if (mask & CT_EVENT_F.DEL) groups.push(NFNLGRP.CONNTRACK_DESTROY);
+  if (e.new) groups.push(n);
+  if (e.update) groups.push(u);
+  if (e.destroy) groups.push(d);
   return groups;
 }
 
@@ -46,15 +47,15 @@ export function eventTimestamp(sec: number, usec: number): string {
   return `[${String(sec).padStart(8, '0')}.${String(usec).padStart(6, '0')}]\t`;
 }
 
-export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
-  const mask = cmd.outputMask;
-  const skip = compileFilter(cmd);
+export function events(req: EventsRequest, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
+  const { output, query } = req;
+  const skip = compileFilter(query);
   const decoder = new FlowDecoder();
   const fmt: FlowFormat = {
-    extended: (mask & OUT.EXT) !== 0,
-    id: (mask & OUT.ID) !== 0,
-    ktimestamp: (mask & OUT.KTMS) !== 0,
-    labels: cmd.labelmap,
+    extended: output.extended,
+    id: output.id,
+    ktimestamp: output.ktimestamp,
+    labels: output.labelmap,
   };
   const out = ctx.out;
   let counter = 0;
@@ -83,12 +84,12 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
     const printEvent = (buf: Buffer, off: number, len: number, type: number, flags: number, pid: number, prog: string | undefined): void => {
       const kind = flowEventKind(type, flags);
       const flow = decoder.decode(buf, off, len);
-      if (cmd.family !== 0 && cmd.family !== flow.family) return;
+      if (query.family !== 0 && query.family !== flow.family) return;
       if (skip && skip(flow)) return;
-      if (mask & OUT.JSON) {
+      if (output.format === 'json') {
         // one object per line; -o timestamp and -o userspace become keys instead of text around the line
-        const o = flowJson(flow, kind, cmd.labelmap);
-        if (mask & OUT.TMS) {
+        const o = flowJson(flow, kind, output.labelmap);
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           o.time = `${t.sec}.${String(t.usec).padStart(6, '0')}`;
         }
@@ -100,18 +101,18 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         counter++;
         return;
       }
-      if (mask & OUT.SAVE) {
+      if (output.format === 'save') {
         const r = formatFlowSave(flow, kind);
         if (r.warning) ctx.err(r.warning);
         out.write(r.line);
-      } else if (mask & OUT.XML) {
+      } else if (output.format === 'xml') {
         if (!xmlHeaderDone) {
           xmlHeaderDone = true;
           out.write(XML_HEADER);
         }
-        out.write(formatFlowXml(flow, kind, { ...fmt, time: (mask & OUT.TMS) !== 0 }, ctx.clock));
+        out.write(formatFlowXml(flow, kind, { ...fmt, time: output.timestamp }, ctx.clock));
       } else {
-        if (mask & OUT.TMS) {
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           out.write(eventTimestamp(t.sec, t.usec));
         }
@@ -127,14 +128,14 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
     const printExpectEvent = (buf: Buffer, off: number, len: number, type: number, flags: number): void => {
       const e = decodeExpect(buf, off, len);
       const kind = expectMessageKind(type, flags);
-      if (mask & OUT.XML) {
+      if (output.format === 'xml') {
         if (!xmlHeaderDone) {
           xmlHeaderDone = true;
           out.write(EXPECT_XML_HEADER);
         }
-        out.write(formatExpectXml(e, kind, { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+        out.write(formatExpectXml(e, kind, { time: output.timestamp }, ctx.clock) + '\n');
       } else {
-        if (mask & OUT.TMS) {
+        if (output.timestamp) {
           const t = ctx.clock.nowMicros();
           out.write(expectEventTimestamp(t.sec, t.usec));
         }
@@ -142,10 +143,9 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       }
       counter++;
     };
-    const expectTable = cmd.command === CMD.EXP_EVENT;
+    const expectTable = req.table === 'expect';
 
-    const bufferSize = cmd.options & OPT.BUFFERSIZE ? Number(BigInt.asUintN(31, cmd.socketBufferSize)) : 0;
-    const stream = new EventStream(eventGroups(cmd), bufferSize, {
+    const stream = new EventStream(eventGroups(req), req.bufferSize ?? 0, {
       message: (buf, off, len, type, flags, pid, prog) => {
         if (expectTable) printExpectEvent(buf, off, len, type, flags);
         else printEvent(buf, off, len, type, flags, pid, prog);
@@ -157,7 +157,7 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
         }
       },
       ready: (size) => {
-        if (cmd.options & OPT.BUFFERSIZE && !noticePrinted) {
+        if (req.bufferSize !== undefined && !noticePrinted) {
           noticePrinted = true;
           ctx.err(`NOTICE: Netlink socket buffer size has been set to ${size} bytes.\n`);
         }
@@ -169,7 +169,7 @@ export function events(cmd: ParsedCommand, ctx: CommandContext, proc: EventProce
       failed: (kind, errno) => {
         if (kind === 'receive') fail(otherProblem(`failed to received netlink event: ${strerror(errno)}`));
         // -E expect opens its socket through libnetfilter_conntrack's nfct_open(), which says nothing more
-        else if (cmd.command === CMD.EXP_EVENT) fail(otherProblem("Can't open handler"));
+        else if (expectTable) fail(otherProblem("Can't open handler"));
         else {
           ctx.err(`mnl_socket_bind: ${strerror(errno)}\n`);
           fail(otherProblem("Can't open netlink socket"));

@@ -1,18 +1,18 @@
 // The expectation table: -L, -C, -F, -G, -D, -I expect (conntrack.c EXP_* cases, dump_exp_cb, count_exp_cb).
 
-import type { ParsedCommand } from '../cli/parse.js';
-import { OPT, OUT } from '../cli/commands.js';
 import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
-import type { TupleTemplate } from '../cli/template.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA_EXPECT } from '../ctnetlink/constants.js';
 import { decodeExpect } from '../ctnetlink/expect.js';
 import { tupleAttr, TupleSpec } from '../ctnetlink/encode.js';
+import type { TupleTemplate } from '../ctnetlink/template.js';
 import { deleteExpect, dumpExpect, getExpect, newExpect } from '../ctnetlink/requests.js';
 import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
 import type { AttrNode } from '../netlink/attributes.js';
 import { u32be } from '../netlink/attributes.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { ExpectCreateRequest, ExpectDeleteRequest, ExpectGetRequest, ExpectListRequest, ExpectTableRequest } from './request.js';
+import type { OutputSpec } from '../format/output.js';
 
 function client(ctx: CommandContext): ConntrackClient {
   if (!(ctx.client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
@@ -20,21 +20,20 @@ function client(ctx: CommandContext): ConntrackClient {
 }
 
 /** dump_exp_cb(): XML header before the first, the space-padded timestamp prefix, one line each. */
-function expectPrinter(cmd: ParsedCommand, ctx: CommandContext): { print(buf: Buffer, off: number, len: number): void; end(): void; headerDone(): boolean } {
-  const mask = cmd.outputMask;
+function expectPrinter(output: OutputSpec, ctx: CommandContext): { print(buf: Buffer, off: number, len: number): void; end(): void; headerDone(): boolean } {
   let header = false;
   return {
     print(buf, off, len) {
       const e = decodeExpect(buf, off, len);
-      if (mask & OUT.XML) {
+      if (output.format === 'xml') {
         if (!header) {
           header = true;
           ctx.out.write(EXPECT_XML_HEADER);
         }
-        ctx.out.write(formatExpectXml(e, 'unknown', { time: (mask & OUT.TMS) !== 0 }, ctx.clock) + '\n');
+        ctx.out.write(formatExpectXml(e, 'unknown', { time: output.timestamp }, ctx.clock) + '\n');
         return;
       }
-      if (mask & OUT.TMS) {
+      if (output.timestamp) {
         const t = ctx.clock.nowMicros();
         ctx.out.write(expectEventTimestamp(t.sec, t.usec));
       }
@@ -47,12 +46,12 @@ function expectPrinter(cmd: ParsedCommand, ctx: CommandContext): { print(buf: Bu
   };
 }
 
-export async function listExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
-  const p = expectPrinter(cmd, ctx);
+export async function listExpect(req: ExpectListRequest, ctx: CommandContext): Promise<CommandResult> {
+  const p = expectPrinter(req.output, ctx);
   let counter = 0;
   let error: unknown;
   try {
-    await client(ctx).socket.request(dumpExpect(cmd.family), (buf, off, len) => {
+    await client(ctx).socket.request(dumpExpect(req.family), (buf, off, len) => {
       p.print(buf, off, len);
       counter++;
     });
@@ -63,11 +62,11 @@ export async function listExpect(cmd: ParsedCommand, ctx: CommandContext): Promi
   return { counter, error };
 }
 
-export async function countExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function countExpect(req: ExpectTableRequest, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
   let error: unknown;
   try {
-    await client(ctx).socket.request(dumpExpect(cmd.family), () => {
+    await client(ctx).socket.request(dumpExpect(req.family), () => {
       counter++;
     });
   } catch (e) {
@@ -77,10 +76,10 @@ export async function countExpect(cmd: ParsedCommand, ctx: CommandContext): Prom
   return { counter: 0, error };
 }
 
-export async function flushExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function flushExpect(req: ExpectTableRequest, ctx: CommandContext): Promise<CommandResult> {
   let error: unknown;
   try {
-    await client(ctx).socket.request(deleteExpect(cmd.family));
+    await client(ctx).socket.request(deleteExpect(req.family));
   } catch (e) {
     error = e;
   }
@@ -92,12 +91,12 @@ function spec(t: TupleTemplate): TupleSpec {
   return { l3: t.l3 ?? 0, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, icmpType: t.icmpType, icmpCode: t.icmpCode, icmpId: t.icmpId };
 }
 
-export async function getExpectation(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function getExpectation(req: ExpectGetRequest, ctx: CommandContext): Promise<CommandResult> {
   // conntrack hands the template as the expectation's master tuple; the kernel looks the expectation up by it
-  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.MASTER, spec(cmd.tmpl.orig))];
-  const p = expectPrinter(cmd, ctx);
+  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.MASTER, spec(req.master))];
+  const p = expectPrinter(req.output, ctx);
   try {
-    await client(ctx).socket.request(getExpect(cmd.family, attrs), (buf, off, len) => p.print(buf, off, len));
+    await client(ctx).socket.request(getExpect(req.family, attrs), (buf, off, len) => p.print(buf, off, len));
   } catch (e) {
     return { counter: 0, error: e };
   }
@@ -105,9 +104,9 @@ export async function getExpectation(cmd: ParsedCommand, ctx: CommandContext): P
   return { counter: 0 };
 }
 
-export async function deleteExpectation(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function deleteExpectation(req: ExpectDeleteRequest, ctx: CommandContext): Promise<CommandResult> {
   try {
-    await client(ctx).socket.request(deleteExpect(cmd.family, [tupleAttr(CTA_EXPECT.TUPLE, spec(cmd.tmpl.orig))]));
+    await client(ctx).socket.request(deleteExpect(req.family, [tupleAttr(CTA_EXPECT.TUPLE, spec(req.tuple))]));
   } catch (e) {
     return { counter: 0, error: e };
   }
@@ -115,12 +114,11 @@ export async function deleteExpectation(cmd: ParsedCommand, ctx: CommandContext)
   return { counter: 0 };
 }
 
-export async function createExpect(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
-  const t = cmd.tmpl;
-  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.TUPLE, spec(t.exptuple)), tupleAttr(CTA_EXPECT.MASTER, spec(t.orig)), tupleAttr(CTA_EXPECT.MASK, spec(t.mask))];
-  if (cmd.options & OPT.TIMEOUT && t.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, t.timeout));
+export async function createExpect(req: ExpectCreateRequest, ctx: CommandContext): Promise<CommandResult> {
+  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.TUPLE, spec(req.tuple)), tupleAttr(CTA_EXPECT.MASTER, spec(req.master)), tupleAttr(CTA_EXPECT.MASK, spec(req.mask))];
+  if (req.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, req.timeout));
   try {
-    await client(ctx).socket.request(newExpect(cmd.family, attrs));
+    await client(ctx).socket.request(newExpect(req.family, attrs));
   } catch (e) {
     return { counter: 0, error: e };
   }

@@ -1,12 +1,11 @@
 // -G [conntrack] and -F [conntrack] (conntrack.c CT_GET, CT_FLUSH).
 
-import type { ParsedCommand } from '../cli/parse.js';
 import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
-import type { TupleTemplate } from '../cli/template.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { tupleAttr } from '../ctnetlink/encode.js';
+import type { TupleTemplate } from '../ctnetlink/template.js';
 import { flushConntrack, getConntrack } from '../ctnetlink/requests.js';
 import { compileFilter } from '../filter/userspace.js';
 import { flowPrinter } from '../format/printer.js';
@@ -14,14 +13,14 @@ import type { AttrNode } from '../netlink/attributes.js';
 import { ERRNO } from '../netlink/errno.js';
 import { NetlinkError } from '../netlink/socket.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { FlushRequest, GetRequest } from './request.js';
 
 const hasTuple = (t: TupleTemplate): boolean =>
   t.l3 !== undefined || t.src !== undefined || t.dst !== undefined || t.protonum !== undefined || t.srcPort !== undefined ||
   t.dstPort !== undefined || t.zone !== undefined || t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined;
 
-/** nfct_nlmsg_build() of the template's tuples (the only attributes the kernel reads for a GET). */
-function templateTuples(cmd: ParsedCommand): AttrNode[] {
-  const { orig, reply } = cmd.tmpl;
+/** nfct_nlmsg_build() of the query's tuples (the only attributes the kernel reads for a GET). */
+function templateTuples(orig: TupleTemplate, reply: TupleTemplate): AttrNode[] {
   // libnetfilter_conntrack refuses to build a message without the original layer-3 protocol
   if (orig.l3 === undefined) throw new NetlinkError(ERRNO.EINVAL);
   const attrs: AttrNode[] = [];
@@ -30,16 +29,17 @@ function templateTuples(cmd: ParsedCommand): AttrNode[] {
   return attrs;
 }
 
-export async function getConntrackEntry(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function getConntrackEntry(req: GetRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   let counter = 0;
-  const skip = compileFilter(cmd);
+  const { query } = req;
+  const skip = compileFilter(query);
   const decoder = new FlowDecoder();
-  const print = flowPrinter(cmd, ctx, 'get');
+  const print = flowPrinter(req.output, ctx, 'get');
   try {
-    const req = getConntrack(cmd.family, templateTuples(cmd), true);
-    await client.socket.request(req, (buf, off, len) => {
+    const get = getConntrack(query.family, templateTuples(query.orig, query.reply), true);
+    await client.socket.request(get, (buf, off, len) => {
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       print.flow(flow);
@@ -52,12 +52,12 @@ export async function getConntrackEntry(cmd: ParsedCommand, ctx: CommandContext)
   return { counter };
 }
 
-export async function flush(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function flush(req: FlushRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   let error: unknown;
   try {
-    await client.socket.request(flushConntrack(cmd.family));
+    await client.socket.request(flushConntrack(req.family));
   } catch (e) {
     error = e;
   }

@@ -1,8 +1,5 @@
 // -L [conntrack|dying|unconfirmed]: dump, filter, format, stream out (conntrack.c CT_LIST, mnl_nfct_dump_cb).
 
-import type { ParsedCommand } from '../cli/parse.js';
-import { CT_COMPARISON, OPT, TABLE } from '../cli/commands.js';
-import { parameterProblem } from '../cli/errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { DumpOptions } from '../ctnetlink/client.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
@@ -10,16 +7,17 @@ import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter, FlowPrinter } from '../format/printer.js';
 import { Tally } from '../format/tally.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { ListRequest } from './request.js';
 
-export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function listConntrack(req: ListRequest, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
   const decoder = new FlowDecoder();
-  const print: FlowPrinter & { tally?: Tally } = cmd.extras.tally ? tallyPrinter(cmd, ctx) : flowPrinter(cmd, ctx, 'list');
-  if (cmd.table === TABLE.DYING || cmd.table === TABLE.UNCONFIRMED) {
+  const print: FlowPrinter & { tally?: Tally } = req.tally ? tallyPrinter(req.tally, ctx) : flowPrinter(req.output, ctx, 'list');
+  const { table, query } = req;
+  if (table !== 'conntrack') {
     // the dying and unconfirmed lists are dumped without any filter (conntrack ignores the options)
-    const table = cmd.table === TABLE.DYING ? 'dying' : 'unconfirmed';
     const error = await ctx.client
-      .dumpRaw({ family: cmd.family, table }, (buf, off, len) => {
+      .dumpRaw({ family: query.family, table }, (buf, off, len) => {
         print.flow(decoder.decode(buf, off, len));
         counter++;
       })
@@ -30,10 +28,9 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
     print.end();
     return { counter, error };
   }
-  if (cmd.options & CT_COMPARISON && cmd.options & OPT.ZERO) throw parameterProblem("Can't use -z with filtering parameters");
-  const skip = compileFilter(cmd);
-  const skipRaw = compileRawPrefilter(cmd);
-  const opts: DumpOptions = { ...kernelDumpFilter(cmd), zero: (cmd.options & OPT.ZERO) !== 0, threaded: 'auto' };
+  const skip = compileFilter(query);
+  const skipRaw = compileRawPrefilter(query);
+  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: req.zero, threaded: 'auto' };
   // --tally of one field with no filter left to apply here: most entries are counted without decoding them
   const countRaw = print.tally && !skip ? print.tally : undefined;
   const error = await ctx.client
@@ -57,11 +54,11 @@ export async function listConntrack(cmd: ParsedCommand, ctx: CommandContext): Pr
 }
 
 /** --tally: count instead of print; the report is written after the last entry. */
-function tallyPrinter(cmd: ParsedCommand, ctx: CommandContext): FlowPrinter & { tally: Tally } {
-  const tally = new Tally(cmd.extras.tally!);
+function tallyPrinter(spec: NonNullable<ListRequest['tally']>, ctx: CommandContext): FlowPrinter & { tally: Tally } {
+  const tally = new Tally(spec.keys);
   return {
     tally,
     flow: (f) => tally.add(f),
-    end: () => tally.render((s) => ctx.out.write(s), cmd.extras.top),
+    end: () => tally.render((s) => ctx.out.write(s), spec.top),
   };
 }

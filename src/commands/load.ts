@@ -11,20 +11,21 @@ import { readFileSync } from 'node:fs';
 import { CMD } from '../cli/commands.js';
 import { err2str, otherProblem, parameterProblem } from '../cli/errors.js';
 import { ParsedCommand, parseArgs, ParseOptions, ParseSession } from '../cli/parse.js';
+import { entryFromTemplate, resolveRequest } from '../cli/resolve.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
 import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import { ackLast } from '../netlink/framing.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { NetlinkError } from '../netlink/socket.js';
-import { entryFromTemplate } from './create.js';
 import { LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../netlink/writer.js';
 import { bytesOf, TEXT } from '../netlink/text.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
 import { update } from './update.js';
-import type { CommandContext } from './context.js';
+import type { CommandContext, CommandResult } from './context.js';
+import type { CommandRequest } from './request.js';
 
 const MAX_ARGC = 255;
 const PARAM_MAX = 1024;
@@ -183,12 +184,27 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
       i = j;
       continue;
     }
-    const r = cmd.command === CMD.CT_DELETE ? await deleteConntrack(cmd, ctx) : cmd.command === CMD.CT_UPDATE ? await update(cmd, ctx) : await flush(cmd, ctx);
+    // resolved only now: a line's own checks (--mask-src without --src) fail it after the lines before it ran
+    const r = await runLine(resolveRequest(cmd), ctx);
     if (r.error !== undefined) {
       if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, cmd.command, strerror)}`);
       throw r.error;
     }
     i++;
+  }
+}
+
+/** A -D, -U or -F line (the only ones kept as parsed: the others were refused or are sent in batches). */
+function runLine(req: CommandRequest, ctx: CommandContext): Promise<CommandResult> {
+  switch (req.kind) {
+    case 'delete':
+      return deleteConntrack(req, ctx);
+    case 'update':
+      return update(req, ctx);
+    case 'flush':
+      return flush(req, ctx);
+    default:
+      throw otherProblem('unknown command');
   }
 }
 

@@ -5,8 +5,7 @@
 // Per entry: the original tuple plus the new values (CT_NEW without NLM_F_CREATE), then a GET whose answer is
 // printed. The pairs go out in batches, the dump pausing while a batch is unanswered (as -D does).
 
-import type { ParsedCommand } from '../cli/parse.js';
-import { OPT } from '../cli/commands.js';
+import { CMD } from '../cli/commands.js';
 import { err2str, otherProblem } from '../cli/errors.js';
 import { ByteSink, type TextSink } from '../cli/output.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
@@ -21,9 +20,10 @@ import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import { NFNL_SUBSYS } from '../netlink/constants.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { inetAton, inetPton6 } from '../cli/inet.js';
+import { inetAton, inetPton6 } from '../ctnetlink/addresses.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
+import type { FlowChange, UpdateRequest } from './request.js';
 
 const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a SIGKILL leaves at most 128 updated unprinted
 /** Room for a batch's printed lines to start with (the buffer grows as needed). */
@@ -50,43 +50,42 @@ function tupleOf(t: Tuple): TupleSpec {
 const labelBit = (b: Uint8Array | undefined, i: number): boolean => b !== undefined && i < b.length * 8 && ((b[i >> 3] >> (i & 7)) & 1) === 1;
 
 /** The changed entry (nfct_copy ORIG + META, copy_mark, copy_status, copy_label), or undefined if unchanged. */
-export function updatedEntry(cmd: ParsedCommand, ct: Flow): EntrySpec | undefined {
-  const { tmpl, options } = cmd;
+export function updatedEntry(c: FlowChange, ct: Flow): EntrySpec | undefined {
   if (!ct.orig) return undefined;
   const e: EntrySpec = { orig: tupleOf(ct.orig) };
   let changed = false;
-  if (tmpl.timeout !== undefined) {
-    e.timeout = tmpl.timeout;
-    if (ct.timeout !== tmpl.timeout) changed = true;
+  if (c.timeout !== undefined) {
+    e.timeout = c.timeout;
+    if (ct.timeout !== c.timeout) changed = true;
   }
-  if (options & OPT.STATUS && tmpl.status !== undefined) {
-    e.status = ((ct.status ?? 0) | tmpl.status) >>> 0;
+  if (c.status !== undefined) {
+    e.status = ((ct.status ?? 0) | c.status) >>> 0;
     // status compares as a subset: the new bits must already be there
     if (ct.status === undefined || ((e.status & ct.status) >>> 0) !== e.status) changed = true;
   }
-  if (options & OPT.MARK && tmpl.mark) {
-    e.mark = (((ct.mark ?? 0) & ~tmpl.mark.mask) ^ tmpl.mark.value) >>> 0;
+  if (c.mark) {
+    e.mark = (((ct.mark ?? 0) & ~c.mark.mask) ^ c.mark.value) >>> 0;
     if ((ct.mark ?? 0) !== e.mark) changed = true;
   }
-  if (tmpl.tcpState !== undefined) {
-    e.tcpState = tmpl.tcpState;
-    if (ct.tcp?.state !== tmpl.tcpState) changed = true;
+  if (c.tcpState !== undefined) {
+    e.tcpState = c.tcpState;
+    if (ct.tcp?.state !== c.tcpState) changed = true;
   }
-  if (tmpl.tcpFlags !== undefined && ct.orig.protonum === IPPROTO.TCP) e.tcpFlags = tmpl.tcpFlags;
-  if (tmpl.sctpState !== undefined) {
-    e.sctpState = tmpl.sctpState;
-    if (ct.sctp?.state !== tmpl.sctpState) changed = true;
+  if (c.tcpFlags !== undefined && ct.orig.protonum === IPPROTO.TCP) e.tcpFlags = c.tcpFlags;
+  if (c.sctpState !== undefined) {
+    e.sctpState = c.sctpState;
+    if (ct.sctp?.state !== c.sctpState) changed = true;
   }
-  if (tmpl.sctpVtagOrig !== undefined) e.sctpVtagOrig = tmpl.sctpVtagOrig;
-  if (tmpl.sctpVtagReply !== undefined) e.sctpVtagReply = tmpl.sctpVtagReply;
-  if (tmpl.dccpState !== undefined) {
-    e.dccpState = tmpl.dccpState;
-    if (ct.dccp?.state !== tmpl.dccpState) changed = true;
+  if (c.sctpVtagOrig !== undefined) e.sctpVtagOrig = c.sctpVtagOrig;
+  if (c.sctpVtagReply !== undefined) e.sctpVtagReply = c.sctpVtagReply;
+  if (c.dccpState !== undefined) {
+    e.dccpState = c.dccpState;
+    if (ct.dccp?.state !== c.dccpState) changed = true;
   }
-  if (options & (OPT.ADD_LABEL | OPT.DEL_LABEL)) {
+  if (c.addLabels || c.deleteLabels) {
     const have = ct.labels;
-    const modify = tmpl.labelModify;
-    if (options & OPT.ADD_LABEL) {
+    const modify = c.addLabels ?? (c.deleteLabels === 'all' ? undefined : c.deleteLabels);
+    if (c.addLabels) {
       if (!have) {
         e.labels = labelBitmap(modify ?? []);
       } else {
@@ -129,11 +128,12 @@ export function updatedEntry(cmd: ParsedCommand, ct: Flow): EntrySpec | undefine
   return e;
 }
 
-export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<CommandResult> {
+export async function update(req: UpdateRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   const sock = client.modifier();
-  const skip = compileUpdateFilter(cmd);
+  const { query, change } = req;
+  const skip = compileUpdateFilter(query);
   const decoder = new FlowDecoder();
   const replyDecoder = new FlowDecoder();
   // Each entry's answer to its GET is formatted as it arrives, into its batch's bytes (entry k's text is
@@ -149,7 +149,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
     bytes: (b) => target.bytes(b),
     flush: () => {},
   };
-  const print = flowPrinter(cmd, { ...ctx, out: toTarget }, 'update');
+  const print = flowPrinter(req.output, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
   const batches = new AnsweredBatches(sock, ctx.out, 2, ctx.stop);
   const msgs = new NlWriter(UPDATE_BATCH * 1024);
@@ -170,7 +170,7 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
         if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) continue;
         const errno = upd || get;
         if (errno) {
-          batches.fail(otherProblem(`Operation failed: ${err2str(errno, cmd.command, strerror)}`));
+          batches.fail(otherProblem(`Operation failed: ${err2str(errno, CMD.CT_UPDATE, strerror)}`));
           return false;
         }
         const from = batchStarts[i / 2];
@@ -189,12 +189,12 @@ export async function update(cmd: ParsedCommand, ctx: CommandContext): Promise<C
   };
 
   const dumpError = await batches.dumpOutcome(
-    client.dumpRaw({ ...kernelDumpFilter(cmd, 'update'), threaded: true }, (buf, off, len) => {
+    client.dumpRaw({ ...kernelDumpFilter(query), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       const flow = decoder.decode(buf, off, len);
       if (skip(flow)) return undefined;
       // updatedEntry copies what it keeps, and the entry is encoded right away: the reused flow will do
-      const e = updatedEntry(cmd, flow);
+      const e = updatedEntry(change, flow);
       if (!e) return undefined;
       const l3 = flow.family; // each entry's own family (1.4.8); 1.4.7 sent the command's, often AF_UNSPEC
       const updSeq = sock.allocSeq();

@@ -15,7 +15,6 @@
 // printed without escape codes, and the command exits 0.
 
 import { readFileSync } from 'node:fs';
-import type { ParsedCommand } from '../cli/parse.js';
 import { writeText } from '../cli/output.js';
 import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
@@ -27,6 +26,7 @@ import { DCCP_STATES, protoName, SCTP_STATES, stateName, TCP_STATES } from '../f
 // the screen (and chalk) is loaded only when --watch runs: the other commands do not pay for it at start-up
 import { KeyCounts } from '../format/tally.js';
 import type { TopEntry, WatchSnapshot } from '../format/watch-screen.js';
+import type { WatchRequest } from './request.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { EventProcess } from './events.js';
 
@@ -206,7 +206,7 @@ const LEAVE = '\x1b[?25h\x1b[?1049l';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function watch(_cmd: ParsedCommand, ctx: CommandContext, proc: EventProcess, term: WatchTerminal = processTerminal()): Promise<CommandResult> {
+export async function watch(_req: WatchRequest, ctx: CommandContext, proc: EventProcess, term: WatchTerminal = processTerminal()): Promise<CommandResult> {
   const { colorLevel, renderWatchScreen } = await import('../format/watch-screen.js');
   const events = new EventCounter();
   const decoder = new FlowDecoder();

@@ -6,6 +6,12 @@ import { AF } from '../netlink/constants.js';
 import { CTA, CTA_NAT, CTA_PROTOINFO, CTA_PROTOINFO_DCCP, CTA_PROTOINFO_SCTP, CTA_PROTOINFO_TCP, CTA_PROTONAT, IPPROTO, IPS } from './constants.js';
 import { TupleSpec, writeTuple } from './encode.js';
 
+/**
+ * One tuple's worth of template attributes (ATTR_ORIG_* / ATTR_REPL_*): what the encoder takes, every field
+ * optional (l3 is ATTR_*_L3PROTO; ICMP fields live on the original tuple, as in libnetfilter_conntrack).
+ */
+export type TupleTemplate = Partial<TupleSpec>;
+
 export interface NatSpec {
   addr?: Uint8Array;
   port?: number;

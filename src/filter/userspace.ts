@@ -2,43 +2,33 @@
 // NFCT_CMP_ALL | NFCT_CMP_MASK), over decoded entries. Template addresses are compared in their printed form:
 // formatIPv4/formatIPv6 give one canonical text per address, so equal text means equal bytes.
 
-import { formatIPv4, formatIPv6 } from '../ctnetlink/addresses.js';
+import { addressBytes, formatIPv4, formatIPv6 } from '../ctnetlink/addresses.js';
 import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
+import type { TupleTemplate } from '../ctnetlink/template.js';
 import { isDnat, isSnat } from '../format/save.js';
-import { CT_COMPARISON, OPT } from '../cli/commands.js';
-import { parseAddr } from '../cli/inet.js';
-import { parameterProblem } from '../cli/errors.js';
-import type { Template, TupleTemplate } from '../cli/template.js';
 import type { U32Filter } from '../ctnetlink/requests.js';
-import { updateStatusFilter } from './kernel.js';
-
-export interface FilterInput {
-  options: number;
-  family: number;
-  tmpl: Template;
-}
+import type { FlowQuery, NatQuery, Network } from './query.js';
 
 /**
  * -U selects entries differently (conntrack.c mnl_nfct_update_cb): -m, -u and -t are values to set, not
- * filters; the NAT, label and network filters apply, then the status bits -u wants absent (updateStatusFilter),
- * the id, then the original and reply tuples.
+ * filters, so its query carries none of them; the NAT, label and network filters apply, then the status filter
+ * (the bits -u wants absent: kernel.ts updateStatusFilter), the id when the entry has one, then the original and
+ * reply tuples. `compare` and the other compared fields are not read.
  */
-export function compileUpdateFilter(input: FilterInput): FlowFilter {
-  const { options, tmpl } = input;
-  const nets = prepareNetworks(input);
-  const nat = natFilter(input);
-  const labels = tmpl.label ? [...tmpl.label] : undefined;
-  const tupleOrig = (options & (OPT.ORIG_SRC | OPT.ORIG_DST | OPT.PROTO)) !== 0;
-  const tupleRepl = (options & (OPT.REPL_SRC | OPT.REPL_DST | OPT.PROTO)) !== 0;
-  const status = updateStatusFilter(tmpl);
+export function compileUpdateFilter(q: FlowQuery): FlowFilter {
+  const nat = q.nat ? natFilter(q.nat) : undefined;
+  const labels = q.labels;
+  const nets = q.networks;
+  const status = q.statusFilter;
+  const id = q.id;
   return (f: Flow): boolean => {
     if (nat && nat(f)) return true;
     if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (statusFails(f, status)) return true;
-    if (tmpl.id !== undefined && f.id !== undefined && f.id !== tmpl.id) return true;
-    if (tupleOrig && !cmpTuple(nets.tmplOrig, f.orig, f.family, tmpl.orig, f.orig)) return true;
-    if (tupleRepl && !cmpTuple(tmpl.reply, f.reply, f.family, tmpl.orig, f.orig)) return true;
+    if (id !== undefined && f.id !== undefined && f.id !== id) return true;
+    if (!cmpTuple(q.orig, f.orig, f.family, q.orig, f.orig)) return true;
+    if (!cmpTuple(q.reply, f.reply, f.family, q.orig, f.orig)) return true;
     return false;
   };
 }
@@ -48,42 +38,15 @@ export type FlowFilter = (f: Flow) => boolean;
 
 const addrText = (b: Uint8Array): string => (b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0));
 
-interface Network {
-  family: number;
-  net: Uint8Array;
-  mask: Uint8Array;
-}
-
 function entryAddrBytes(text: string | undefined, family: number): Uint8Array | undefined {
   if (text === undefined) return undefined;
-  return parseAddr(text, false)?.bytes ?? (family === 2 ? new Uint8Array(4) : new Uint8Array(16));
+  return addressBytes(text) ?? (family === 2 ? new Uint8Array(4) : new Uint8Array(16));
 }
 
 function inNetwork(text: string | undefined, n: Network): boolean {
   const a = entryAddrBytes(text, n.family) ?? new Uint8Array(n.mask.length);
   for (let i = 0; i < n.mask.length; i++) if ((a[i] & n.mask[i]) !== n.net[i]) return false;
   return true;
-}
-
-/** nfct_filter_init(): the CIDR networks; the template's own address is dropped so it is not matched exactly. */
-function prepareNetworks(input: FilterInput): { src?: Network; dst?: Network; tmplOrig: TupleTemplate } {
-  const { options, family, tmpl } = input;
-  const orig: TupleTemplate = { ...tmpl.orig };
-  const out: { src?: Network; dst?: Network; tmplOrig: TupleTemplate } = { tmplOrig: orig };
-  for (const dir of ['src', 'dst'] as const) {
-    const maskOpt = dir === 'src' ? OPT.MASK_SRC : OPT.MASK_DST;
-    const addrOpt = dir === 'src' ? OPT.ORIG_SRC : OPT.ORIG_DST;
-    if (!(options & maskOpt)) continue;
-    if (!(options & addrOpt)) throw parameterProblem(`Can't use --mask-${dir} without --${dir}`);
-    const len = family === 10 ? 16 : 4;
-    const addr = tmpl.orig[dir] ?? new Uint8Array(len);
-    const mask = tmpl.mask[dir] ?? new Uint8Array(len);
-    const net = new Uint8Array(len);
-    for (let i = 0; i < len; i++) net[i] = (addr[i] ?? 0) & (mask[i] ?? 0);
-    out[dir] = { family, net, mask: mask.length === len ? mask : new Uint8Array(len) };
-    delete orig[dir];
-  }
-  return out;
 }
 
 /** __cmp(): both present → compare; only the template's → strict ? fail : compare with the entry's zero value. */
@@ -133,16 +96,14 @@ const l4dst = (t: Tuple | undefined): number =>
   t?.dstPort ?? (t?.icmpType !== undefined || t?.icmpCode !== undefined ? ((t.icmpType ?? 0) << 8) | (t.icmpCode ?? 0) : 0);
 
 /** NAT filter (filter_nat()): -n / -g / -j with optional address and port. */
-function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
-  const { options, tmpl } = input;
-  let checkSrc = (options & OPT.SRC_NAT) !== 0;
-  let checkDst = (options & OPT.DST_NAT) !== 0;
-  if (options & OPT.ANY_NAT) checkSrc = checkDst = true;
-  if (!checkSrc && !checkDst) return undefined;
-  const snatAddr = tmpl.snat?.addr ? addrText(tmpl.snat.addr) : undefined;
-  const dnatAddr = tmpl.dnat?.addr ? addrText(tmpl.dnat.addr) : undefined;
-  const snatPort = tmpl.snat?.port;
-  const dnatPort = tmpl.dnat?.port;
+function natFilter(q: NatQuery): (f: Flow) => boolean {
+  const kind = q.kind;
+  const checkSrc = kind !== 'dst';
+  const checkDst = kind !== 'src';
+  const snatAddr = q.snat?.addr ? addrText(q.snat.addr) : undefined;
+  const dnatAddr = q.dnat?.addr ? addrText(q.dnat.addr) : undefined;
+  const snatPort = q.snat?.port;
+  const dnatPort = q.dnat?.port;
   const statusOr = (f: Flow, bit: number): boolean => (f.status !== undefined ? (f.status & bit) !== 0 : true);
   const isSpat = (f: Flow): boolean => statusOr(f, IPS.SRC_NAT_DONE) && l4dst(f.reply) !== l4src(f.orig);
   const isDpat = (f: Flow): boolean => statusOr(f, IPS.DST_NAT_DONE) && l4src(f.reply) !== l4dst(f.orig);
@@ -176,9 +137,9 @@ function natFilter(input: FilterInput): ((f: Flow) => boolean) | undefined {
       }
       if (!checkAddress && dnatPort === undefined && (isDnat(f) || isDpat(f))) hasDst = true;
     }
-    if (options & OPT.ANY_NAT) return !(hasSrc || hasDst);
-    if (options & OPT.SRC_NAT && options & OPT.DST_NAT) return !(hasSrc && hasDst);
-    if (options & OPT.SRC_NAT) return !hasSrc;
+    if (kind === 'either') return !(hasSrc || hasDst);
+    if (kind === 'both') return !(hasSrc && hasDst);
+    if (kind === 'src') return !hasSrc;
     return !hasDst;
   };
 }
@@ -207,20 +168,16 @@ function labelSet(bits: Uint8Array | undefined, bit: number): boolean {
   return bits !== undefined && ((bits[bit >> 3] >> (bit & 7)) & 1) === 1;
 }
 
-/**
- * Compiles nfct_filter() for a parsed command. Returns undefined when nothing is filtered. Throws the
- * parameter problems nfct_filter_init() raises (--mask-src without --src).
- */
-export function compileFilter(input: FilterInput): FlowFilter | undefined {
-  const { options, tmpl } = input;
-  const nets = prepareNetworks(input);
-  const nat = natFilter(input);
-  const mark = options & OPT.MARK ? tmpl.mark : undefined;
-  const labels = tmpl.label ? [...tmpl.label] : undefined;
-  const compare = (options & CT_COMPARISON) !== 0;
+/** Compiles nfct_filter() for a query. Returns undefined when nothing is filtered. */
+export function compileFilter(q: FlowQuery): FlowFilter | undefined {
+  const nets = q.networks;
+  const nat = q.nat ? natFilter(q.nat) : undefined;
+  const mark = q.mark;
+  const labels = q.labels;
+  const compare = q.compare;
   if (!nat && !mark && !labels && !nets.src && !nets.dst && !compare) return undefined;
-  const tOrig = nets.tmplOrig;
-  const tReply = tmpl.reply;
+  const tOrig = q.orig;
+  const tReply = q.reply;
   return (f: Flow): boolean => {
     if (nat && nat(f)) return true;
     // filter_mark(): the entry must carry a mark
@@ -228,23 +185,22 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
     if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (!compare) return false;
     // cmp_meta
-    if (tmpl.id !== undefined && f.id !== tmpl.id) return true;
-    if (tmpl.timeout !== undefined && f.timeout !== tmpl.timeout) return true;
-    if (tmpl.status !== undefined && (f.status === undefined || ((tmpl.status & f.status) >>> 0) !== tmpl.status)) return true;
+    if (q.id !== undefined && f.id !== q.id) return true;
+    if (q.timeout !== undefined && f.timeout !== q.timeout) return true;
+    if (q.status !== undefined && (f.status === undefined || ((q.status & f.status) >>> 0) !== q.status)) return true;
     // the status filter as the kernel applies it to -L dumps: (status & mask) == value. conntrack 1.4.7's -D
     // used only the subset test above, which UNREPLIED and "!BIT" (value 0) pass for every entry.
-    if (statusFails(f, tmpl.filterStatusKernel)) return true;
-    if (tmpl.tcpState !== undefined && f.tcp?.state !== tmpl.tcpState) return true;
-    if (tmpl.sctpState !== undefined && f.sctp?.state !== tmpl.sctpState) return true;
-    if (tmpl.dccpState !== undefined && f.dccp?.state !== tmpl.dccpState) return true;
-    if (tmpl.zone !== undefined && (f.zone ?? 0) !== tmpl.zone) return true;
+    if (statusFails(f, q.statusFilter)) return true;
+    if (q.tcpState !== undefined && f.tcp?.state !== q.tcpState) return true;
+    if (q.sctpState !== undefined && f.sctp?.state !== q.sctpState) return true;
+    if (q.dccpState !== undefined && f.dccp?.state !== q.dccpState) return true;
+    if (q.zone !== undefined && (f.zone ?? 0) !== q.zone) return true;
     // __cmp_orig / cmp_repl
-    if (!cmpTuple(tOrig, f.orig, f.family, tmpl.orig, f.orig)) return true;
-    if (!cmpTuple(tReply, f.reply, f.family, tmpl.orig, f.orig)) return true;
+    if (!cmpTuple(tOrig, f.orig, f.family, q.orig, f.orig)) return true;
+    if (!cmpTuple(tReply, f.reply, f.family, q.orig, f.orig)) return true;
     return false;
   };
 }
-
 
 /**
  * A cheap first look at the raw message, before it is decoded: when the template names the protocol (and
@@ -252,9 +208,9 @@ export function compileFilter(input: FilterInput): FlowFilter | undefined {
  * bytes say otherwise can be skipped without decoding it. Returns true to skip; undefined when there is
  * nothing to look at. Only ever skips what the full filter would skip.
  */
-export function compileRawPrefilter(input: FilterInput): ((buf: Buffer, off: number, len: number) => boolean) | undefined {
-  if (!(input.options & CT_COMPARISON)) return undefined;
-  const t = input.tmpl.orig;
+export function compileRawPrefilter(q: FlowQuery): ((buf: Buffer, off: number, len: number) => boolean) | undefined {
+  if (!q.compare) return undefined;
+  const t = q.orig;
   if (t.protonum === undefined) return undefined;
   const protonum = t.protonum;
   const ported = PORT_PROTOCOLS.has(protonum);

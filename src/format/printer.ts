@@ -1,12 +1,12 @@
-// Picks the formatter for a command's output mask, as conntrack's callbacks do (mnl_nfct_dump_cb and friends):
-// -o save wins, then -o xml (header before the first entry, footer at the end), else the default line.
+// Picks the formatter for a command's output (its -o flags), as conntrack's callbacks do (mnl_nfct_dump_cb and friends):
+// -o save, -o json, -o xml (header before the first entry, footer at the end), else the default line.
 
-import type { ParsedCommand } from '../cli/parse.js';
-import { OUT } from '../cli/commands.js';
 import type { Flow, MessageKind } from '../ctnetlink/model.js';
-import type { CommandContext } from '../commands/context.js';
+import type { Clock } from './clock.js';
 import { FlowFormat, writeFlowDefault } from './default.js';
 import { formatFlowJson } from './json.js';
+import type { OutputSpec } from './output.js';
+import type { TextOut } from './sink.js';
 import { formatFlowSave } from './save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from './xml.js';
 
@@ -19,10 +19,16 @@ export interface FlowPrinter {
   end(): void;
 }
 
-export function flowPrinter(cmd: ParsedCommand, ctx: CommandContext, mode: PrintMode): FlowPrinter {
-  const mask = cmd.outputMask;
+/** Where a printer writes: the lines, stderr for warnings (after the lines so far are flushed), the clock. */
+export interface PrintTarget {
+  out: TextOut;
+  err: (s: string) => void;
+  clock: Clock;
+}
+
+export function flowPrinter(spec: OutputSpec, ctx: PrintTarget, mode: PrintMode): FlowPrinter {
   const out = ctx.out;
-  if (mask & OUT.SAVE) {
+  if (spec.format === 'save') {
     const saveKind: MessageKind = mode === 'delete' ? 'destroy' : 'new';
     return {
       flow(f) {
@@ -36,21 +42,22 @@ export function flowPrinter(cmd: ParsedCommand, ctx: CommandContext, mode: Print
       end() {},
     };
   }
-  if (mask & OUT.JSON) {
+  if (spec.format === 'json') {
+    const labelmap = spec.labelmap;
     return {
       flow(f, kind = 'unknown') {
-        out.write(formatFlowJson(f, kind, cmd.labelmap) + '\n');
+        out.write(formatFlowJson(f, kind, labelmap) + '\n');
       },
       end() {},
     };
   }
   const fmt: FlowFormat = {
-    extended: (mask & OUT.EXT) !== 0,
-    id: (mask & OUT.ID) !== 0,
-    ktimestamp: (mode === 'list' || mode === 'get') && (mask & OUT.KTMS) !== 0,
-    labels: mode !== 'delete' ? cmd.labelmap : undefined,
+    extended: spec.extended,
+    id: spec.id,
+    ktimestamp: (mode === 'list' || mode === 'get') && spec.ktimestamp,
+    labels: mode !== 'delete' ? spec.labelmap : undefined,
   };
-  if (mask & OUT.XML) {
+  if (spec.format === 'xml') {
     let headerDone = false;
     const withHeader = mode === 'list' || mode === 'get';
     return {

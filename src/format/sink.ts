@@ -11,6 +11,13 @@ export interface LineSink {
   dropLast(): void;
 }
 
+/** Where a printer writes whole lines: a LineSink that also takes text at once and can be flushed. */
+export interface TextOut extends LineSink {
+  write(s: string): void;
+  /** writes out everything gathered so far (before a warning goes to stderr) */
+  flush(): void;
+}
+
 export class StringLineSink implements LineSink {
   text = '';
   str(s: string): void {

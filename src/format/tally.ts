@@ -3,12 +3,18 @@
 // never with the table. Output: one line per key, largest count first (ties in the order first seen), the count padded
 // as uniq -c pads it, then KEY=VALUE pairs in the order the keys were given.
 
-import type { TallyKey } from '../cli/parse.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
 import { PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { statusNames } from './json.js';
 import { flowStateName, l3Name, protoName } from './tables.js';
 import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldReader } from '../ctnetlink/raw-fields.js';
+
+/** --tally keys: what an entry is counted by. */
+export const TALLY_KEYS = [
+  'src', 'dst', 'reply-src', 'reply-dst', 'sport', 'dport', 'reply-sport', 'reply-dport', 'proto', 'family', 'state',
+  'status', 'mark', 'zone', 'helper',
+] as const;
+export type TallyKey = (typeof TALLY_KEYS)[number];
 
 /** What an entry shows for a key it does not have (an ICMP entry's dport, an entry without a helper). */
 export const NO_VALUE = '-';

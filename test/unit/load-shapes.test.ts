@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseArgs, ParseSession } from '../../src/cli/parse.js';
-import { entryFromTemplate } from '../../src/commands/create.js';
+import { entryFromTemplate } from '../../src/cli/resolve.js';
 import { tokenizeLine } from '../../src/commands/load.js';
 import { LineShapes, splitLine, writeLine } from '../../src/commands/load-shapes.js';
 import { NlWriter } from '../../src/netlink/writer.js';

@@ -19,6 +19,7 @@ import { CtError, MESSAGE_PREFIX } from '../../src/cli/errors.js';
 import { main } from '../../src/cli/main.js';
 import { MemorySink } from '../../src/cli/output.js';
 import { parseArgs, ParsedCommand } from '../../src/cli/parse.js';
+import { selectQuery, updateQuery } from '../../src/cli/resolve.js';
 import { compileFilter, compileUpdateFilter } from '../../src/filter/userspace.js';
 import { fixedClock } from '../../src/format/clock.js';
 import { ReplayClient } from '../helpers/replay.js';
@@ -74,9 +75,9 @@ const parseNotes = (stderr: string): string => /^(?:(?:WARNING: |nfct_labelmap_n
  */
 const NO_HANDLER = { stdout: '', stderr: `${MESSAGE_PREFIX}Can't open handler\n`, exit: 1 };
 const BEFORE_SENDING: Partial<Record<number, (cmd: ParsedCommand) => unknown>> = {
-  [CMD.CT_DELETE]: compileFilter,
-  [CMD.CT_GET]: compileFilter,
-  [CMD.CT_UPDATE]: compileUpdateFilter,
+  [CMD.CT_DELETE]: (cmd) => compileFilter(selectQuery(cmd)),
+  [CMD.CT_GET]: (cmd) => compileFilter(selectQuery(cmd)),
+  [CMD.CT_UPDATE]: (cmd) => compileUpdateFilter(updateQuery(cmd)),
 };
 
 function checksBeforeSending(argv: string[]): { stdout: string; stderr: string; exit: number } | undefined {

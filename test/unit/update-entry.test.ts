@@ -8,6 +8,7 @@ import { parseArgs, type ParsedCommand } from '../../src/cli/parse.js';
 import { updatedEntry } from '../../src/commands/update.js';
 import { IPS } from '../../src/ctnetlink/constants.js';
 import type { Flow } from '../../src/ctnetlink/model.js';
+import { flowChange, selectQuery, updateQuery } from '../../src/cli/resolve.js';
 import { kernelDumpFilter } from '../../src/filter/kernel.js';
 import { compileFilter, compileUpdateFilter } from '../../src/filter/userspace.js';
 
@@ -64,7 +65,7 @@ describe('-U labels: the labels an entry is left with', () => {
   for (const [argv, before, after] of cases) {
     it(`${argv.join(' ')} on ${before ? `{${before.join(',')}}` : 'no labels'}`, () => {
       const old = before ? bits(...before) : undefined;
-      const e = updatedEntry(parse(...argv), flow({ labels: old }));
+      const e = updatedEntry(flowChange(parse(...argv)), flow({ labels: old }));
       if (after === undefined) return expect(e).toBeUndefined();
       expect(e).toBeDefined();
       expect(kernelLabels(old, e!.labels, e!.labelsMask)).toEqual(after);
@@ -83,21 +84,21 @@ describe('-U -u: bits to set select nothing, bits that must be absent select as 
   ] as const) {
     it(`-U -u ${u} -m 5 updates what -L -u ${u} lists`, () => {
       const upd = parse('-U', '-u', u, '-m', '5');
-      const skip = compileUpdateFilter(upd);
-      const listSkip = compileFilter(parse('-L', '-u', u))!;
+      const skip = compileUpdateFilter(updateQuery(upd));
+      const listSkip = compileFilter(selectQuery(parse('-L', '-u', u)))!;
       const entries = [assured, replied, unreplied];
       expect(entries.map((f) => !skip(f))).toEqual(list);
       expect(entries.map((f) => !listSkip(f))).toEqual(list);
-      expect(kernelDumpFilter(upd, 'update').status).toBeDefined();
-      expect(kernelDumpFilter(upd, 'update').mark).toBeUndefined();
+      expect(kernelDumpFilter(updateQuery(upd)).status).toBeDefined();
+      expect(kernelDumpFilter(updateQuery(upd)).mark).toBeUndefined();
     });
   }
   it('-U -u ASSURED selects every entry and sets the bit (1.4.8)', () => {
     const upd = parse('-U', '-u', 'ASSURED');
-    const skip = compileUpdateFilter(upd);
+    const skip = compileUpdateFilter(updateQuery(upd));
     expect([assured, replied, unreplied].map((f) => !skip(f))).toEqual([true, true, true]);
-    expect(kernelDumpFilter(upd, 'update').status).toBeUndefined();
-    expect(updatedEntry(upd, assured)).toBeUndefined();
-    expect(updatedEntry(upd, replied)?.status).toBe(IPS.CONFIRMED | IPS.SEEN_REPLY | IPS.ASSURED);
+    expect(kernelDumpFilter(updateQuery(upd)).status).toBeUndefined();
+    expect(updatedEntry(flowChange(upd), assured)).toBeUndefined();
+    expect(updatedEntry(flowChange(upd), replied)?.status).toBe(IPS.CONFIRMED | IPS.SEEN_REPLY | IPS.ASSURED);
   });
 });
