@@ -15,7 +15,9 @@ import type { NfRequest } from '../../src/netlink/framing.js';
 
 const CT_STATS = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS;
 const CT_STATS_CPU = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS_CPU;
-const EXP_STATS_CPU = (NFNL_SUBSYS.CTNETLINK_EXP << 8) | IPCTNL_MSG_EXP.GET_STATS_CPU;
+// the kernel answers IPCTNL_MSG_EXP_GET_STATS_CPU in the conntrack subsystem (ctnetlink_exp_stat_fill_info:
+// nfnl_msg_type(NFNL_SUBSYS_CTNETLINK, IPCTNL_MSG_EXP_GET_STATS_CPU)), as fixtures/kernel/expect-stats.hex shows
+const EXP_STATS_CPU = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_EXP.GET_STATS_CPU;
 /** answers to the stats requests, never entries of a dump */
 const STATS_ANSWERS = new Set([CT_STATS, CT_STATS_CPU, EXP_STATS_CPU]);
 
