@@ -2,11 +2,15 @@
 
 export { ConntrackClient } from './ctnetlink/client.js';
 export type { CtClient, DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
-export type { DumpFilter, DumpTable, U32Filter } from './ctnetlink/requests.js';
+export type { DumpFilter, DumpTable, ExpectSpec, U32Filter } from './ctnetlink/requests.js';
+export { ExpectOperations } from './ctnetlink/expect-ops.js';
+export type { ExpectHandler, Requester } from './ctnetlink/expect-ops.js';
+export type { Expect } from './ctnetlink/expect.js';
+export type { TupleTemplate } from './ctnetlink/template.js';
 export type { Flow, Tuple, Counters, TcpInfo, SctpInfo, DccpInfo, SeqAdj, CpuStats, GlobalStats, MessageKind } from './ctnetlink/model.js';
 export { decodeFlow } from './ctnetlink/decode.js';
-export { subscribeEvents, EventStream, flowEventKind } from './ctnetlink/event-stream.js';
-export type { SubscribeOptions, EventStreamHandlers } from './ctnetlink/event-stream.js';
+export { subscribeEvents, EventStream, flowEventKind, openEventStream, subscriptionGroups } from './ctnetlink/event-stream.js';
+export type { SubscribeOptions, EventStreamHandlers, EventSubscription, EventSource } from './ctnetlink/event-stream.js';
 export * as constants from './ctnetlink/constants.js';
 export { formatFlowDefault } from './format/default.js';
 export type { FlowFormat } from './format/default.js';

@@ -5,7 +5,7 @@
 import { otherProblem } from '../cli/errors.js';
 import { OutputClosed } from '../cli/output.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { EventStream, flowEventKind } from '../ctnetlink/event-stream.js';
+import { errnoText, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
 import { flowJson } from '../format/json.js';
@@ -13,8 +13,6 @@ import { formatFlowSave } from '../format/save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from '../format/xml.js';
 import { decodeExpect, expectMessageKind } from '../ctnetlink/expect.js';
 import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
-import { NFNLGRP } from '../netlink/constants.js';
-import { strerror } from '../netlink/errno.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { EventsRequest } from './request.js';
 
@@ -26,20 +24,6 @@ export const ENOBUFS_WARNING =
 /** What -E needs from the process: signals to stop on. */
 export interface EventProcess {
   onStop(handler: () => void): void;
-}
-
-/** The multicast groups of the event kinds asked for, on the request's table. */
-export function eventGroups(req: EventsRequest): number[] {
-  const { events: e } = req;
-  const [n, u, d] =
-    req.table === 'expect'
-      ? [NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY]
-      : [NFNLGRP.CONNTRACK_NEW, NFNLGRP.CONNTRACK_UPDATE, NFNLGRP.CONNTRACK_DESTROY];
-  const groups: number[] = [];
-  if (e.new) groups.push(n);
-  if (e.update) groups.push(u);
-  if (e.destroy) groups.push(d);
-  return groups;
 }
 
 /** "[%-.8ld.%-.6ld]\t": seconds zero-padded to 8 digits, microseconds to 6. */
@@ -145,7 +129,8 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
     };
     const expectTable = req.table === 'expect';
 
-    const stream = new EventStream(eventGroups(req), req.bufferSize ?? 0, {
+    // conntrack events name the process behind their port (event_cb); expectation events do not
+    const stream = ctx.client.events({ table: req.table, events: req.events, bufferSize: req.bufferSize, programNames: !expectTable }, {
       message: (buf, off, len, type, flags, pid, prog) => {
         if (expectTable) printExpectEvent(buf, off, len, type, flags);
         else printEvent(buf, off, len, type, flags, pid, prog);
@@ -167,17 +152,16 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
         ctx.err(ENOBUFS_WARNING);
       },
       failed: (kind, errno) => {
-        if (kind === 'receive') fail(otherProblem(`failed to received netlink event: ${strerror(errno)}`));
+        if (kind === 'receive') fail(otherProblem(`failed to received netlink event: ${errnoText(errno)}`));
         // -E expect opens its socket through libnetfilter_conntrack's nfct_open(), which says nothing more
         else if (expectTable) fail(otherProblem("Can't open handler"));
         else {
-          ctx.err(`mnl_socket_bind: ${strerror(errno)}\n`);
+          ctx.err(`mnl_socket_bind: ${errnoText(errno)}\n`);
           fail(otherProblem("Can't open netlink socket"));
         }
       },
       threw: fail,
-      // conntrack events name the process behind their port (event_cb); expectation events do not
-    }, !expectTable);
+    });
     stopStream = () => stream.stop();
     stream.start();
 

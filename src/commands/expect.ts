@@ -1,30 +1,17 @@
 // The expectation table: -L, -C, -F, -G, -D, -I expect (conntrack.c EXP_* cases, dump_exp_cb, count_exp_cb).
 
-import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
-import { CTA_EXPECT } from '../ctnetlink/constants.js';
-import { decodeExpect } from '../ctnetlink/expect.js';
-import { tupleAttr, TupleSpec } from '../ctnetlink/encode.js';
-import type { TupleTemplate } from '../ctnetlink/template.js';
-import { deleteExpect, dumpExpect, getExpect, newExpect } from '../ctnetlink/requests.js';
+import { MESSAGE_PREFIX } from '../cli/errors.js';
+import type { Expect } from '../ctnetlink/expect.js';
 import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
-import type { AttrNode } from '../netlink/attributes.js';
-import { u32be } from '../netlink/attributes.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { ExpectCreateRequest, ExpectDeleteRequest, ExpectGetRequest, ExpectListRequest, ExpectTableRequest } from './request.js';
 import type { OutputSpec } from '../format/output.js';
 
-function client(ctx: CommandContext): ConntrackClient {
-  if (!(ctx.client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
-  return ctx.client;
-}
-
 /** dump_exp_cb(): XML header before the first, the space-padded timestamp prefix, one line each. */
-function expectPrinter(output: OutputSpec, ctx: CommandContext): { print(buf: Buffer, off: number, len: number): void; end(): void; headerDone(): boolean } {
+function expectPrinter(output: OutputSpec, ctx: CommandContext): { print(e: Expect): void; end(): void; headerDone(): boolean } {
   let header = false;
   return {
-    print(buf, off, len) {
-      const e = decodeExpect(buf, off, len);
+    print(e) {
       if (output.format === 'xml') {
         if (!header) {
           header = true;
@@ -51,8 +38,8 @@ export async function listExpect(req: ExpectListRequest, ctx: CommandContext): P
   let counter = 0;
   let error: unknown;
   try {
-    await client(ctx).socket.request(dumpExpect(req.family), (buf, off, len) => {
-      p.print(buf, off, len);
+    await ctx.client.forEachExpect(req.family, (e) => {
+      p.print(e);
       counter++;
     });
   } catch (e) {
@@ -66,7 +53,8 @@ export async function countExpect(req: ExpectTableRequest, ctx: CommandContext):
   let counter = 0;
   let error: unknown;
   try {
-    await client(ctx).socket.request(dumpExpect(req.family), () => {
+    // counted as they come: what came before a failure is still printed
+    await ctx.client.forEachExpect(req.family, () => {
       counter++;
     });
   } catch (e) {
@@ -79,7 +67,7 @@ export async function countExpect(req: ExpectTableRequest, ctx: CommandContext):
 export async function flushExpect(req: ExpectTableRequest, ctx: CommandContext): Promise<CommandResult> {
   let error: unknown;
   try {
-    await client(ctx).socket.request(deleteExpect(req.family));
+    await ctx.client.flushExpect(req.family);
   } catch (e) {
     error = e;
   }
@@ -87,16 +75,11 @@ export async function flushExpect(req: ExpectTableRequest, ctx: CommandContext):
   return { counter: 0, error };
 }
 
-function spec(t: TupleTemplate): TupleSpec {
-  return { l3: t.l3 ?? 0, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, icmpType: t.icmpType, icmpCode: t.icmpCode, icmpId: t.icmpId };
-}
-
 export async function getExpectation(req: ExpectGetRequest, ctx: CommandContext): Promise<CommandResult> {
   // conntrack hands the template as the expectation's master tuple; the kernel looks the expectation up by it
-  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.MASTER, spec(req.master))];
   const p = expectPrinter(req.output, ctx);
   try {
-    await client(ctx).socket.request(getExpect(req.family, attrs), (buf, off, len) => p.print(buf, off, len));
+    await ctx.client.queryExpect(req.family, req.master, (e) => p.print(e));
   } catch (e) {
     return { counter: 0, error: e };
   }
@@ -106,7 +89,7 @@ export async function getExpectation(req: ExpectGetRequest, ctx: CommandContext)
 
 export async function deleteExpectation(req: ExpectDeleteRequest, ctx: CommandContext): Promise<CommandResult> {
   try {
-    await client(ctx).socket.request(deleteExpect(req.family, [tupleAttr(CTA_EXPECT.TUPLE, spec(req.tuple))]));
+    await ctx.client.deleteExpect(req.tuple, req.family);
   } catch (e) {
     return { counter: 0, error: e };
   }
@@ -115,10 +98,8 @@ export async function deleteExpectation(req: ExpectDeleteRequest, ctx: CommandCo
 }
 
 export async function createExpect(req: ExpectCreateRequest, ctx: CommandContext): Promise<CommandResult> {
-  const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.TUPLE, spec(req.tuple)), tupleAttr(CTA_EXPECT.MASTER, spec(req.master)), tupleAttr(CTA_EXPECT.MASK, spec(req.mask))];
-  if (req.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, req.timeout));
   try {
-    await client(ctx).socket.request(newExpect(req.family, attrs));
+    await ctx.client.createExpect({ family: req.family, tuple: req.tuple, master: req.master, mask: req.mask, timeout: req.timeout });
   } catch (e) {
     return { counter: 0, error: e };
   }

@@ -18,10 +18,9 @@ import { readFileSync } from 'node:fs';
 import { writeText } from '../cli/output.js';
 import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { EventStream, flowEventKind } from '../ctnetlink/event-stream.js';
+import { errnoText, EventSource, flowEventKind } from '../ctnetlink/event-stream.js';
 import type { Flow } from '../ctnetlink/model.js';
-import { NFNLGRP } from '../netlink/constants.js';
-import { strerror } from '../netlink/errno.js';
+import type { CtClient } from '../ctnetlink/client.js';
 import { DCCP_STATES, protoName, SCTP_STATES, stateName, TCP_STATES } from '../format/tables.js';
 // the screen (and chalk) is loaded only when --watch runs: the other commands do not pay for it at start-up
 import { KeyCounts } from '../format/tally.js';
@@ -118,17 +117,17 @@ class EventCounter {
   lost = false;
   /** why events are unavailable, once known */
   failure?: string;
-  private readonly stream: EventStream;
+  private readonly stream: EventSource;
   /** settles when the receiver has subscribed, failed to, or has not answered within two seconds */
   readonly ready: Promise<void>;
 
-  constructor() {
+  constructor(client: CtClient) {
     let readyResolve!: () => void;
     const ready = new Promise<void>((resolve) => (readyResolve = resolve));
     let timeout: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timeout = setTimeout(resolve, 2000)));
     this.ready = Promise.race([ready, late]).then(() => clearTimeout(timeout));
-    this.stream = new EventStream([NFNLGRP.CONNTRACK_NEW, NFNLGRP.CONNTRACK_DESTROY], 0, {
+    this.stream = client.events({ table: 'conntrack', events: { new: true, update: false, destroy: true } }, {
       message: (_buf, _off, _len, type, flags) => {
         const kind = flowEventKind(type, flags);
         if (kind === 'new') this.news++;
@@ -139,7 +138,7 @@ class EventCounter {
         this.lost = true;
       },
       failed: (_kind, errno) => {
-        this.failure ??= `events unavailable (${strerror(errno)})`;
+        this.failure ??= `events unavailable (${errnoText(errno)})`;
         readyResolve();
       },
     });
@@ -208,7 +207,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export async function watch(_req: WatchRequest, ctx: CommandContext, proc: EventProcess, term: WatchTerminal = processTerminal()): Promise<CommandResult> {
   const { colorLevel, renderWatchScreen } = await import('../format/watch-screen.js');
-  const events = new EventCounter();
+  const events = new EventCounter(ctx.client);
   const decoder = new FlowDecoder();
   let lastTick = Date.now();
   let lastNew = 0;

@@ -4,7 +4,10 @@ import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket.js';
 import { ERRNO } from '../netlink/errno.js';
 import { decodeCpuStats, decodeFlow, decodeGlobalStats } from './decode.js';
 import type { CpuStats, Flow, GlobalStats } from './model.js';
-import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable, getGlobalStats } from './requests.js';
+import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable, ExpectSpec, getGlobalStats } from './requests.js';
+import { ExpectHandler, ExpectOperations } from './expect-ops.js';
+import { EventSource, EventStreamHandlers, EventSubscription, openEventStream } from './event-stream.js';
+import type { TupleTemplate } from './template.js';
 
 export interface DumpOptions extends DumpFilter {
   table?: DumpTable;
@@ -31,12 +34,23 @@ export interface CtClient {
   count(): Promise<number | undefined>;
   cpuStats(): Promise<CpuStats[]>;
   expectCpuStats(): Promise<CpuStats[]>;
+  // expectations (expect-ops.ts)
+  forEachExpect(family: number, onExpect: ExpectHandler): Promise<void>;
+  queryExpect(family: number, master: TupleTemplate, onExpect: ExpectHandler): Promise<void>;
+  createExpect(spec: ExpectSpec): Promise<void>;
+  deleteExpect(tuple: TupleTemplate, family?: number): Promise<void>;
+  flushExpect(family?: number): Promise<void>;
+  // events
+  events(sub: EventSubscription, handlers: EventStreamHandlers): EventSource;
   close(): void;
 }
 
-export class ConntrackClient implements CtClient {
+/** The kernel-backed client; the expectation operations (dumpExpect, getExpect, ...) come from ExpectOperations. */
+export class ConntrackClient extends ExpectOperations implements CtClient {
   private modifierSocket?: NfnlSocket;
-  private constructor(readonly socket: NfnlSocket) {}
+  private constructor(readonly socket: NfnlSocket) {
+    super(socket);
+  }
 
   /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
   modifier(): NfnlSocket {
@@ -108,6 +122,15 @@ export class ConntrackClient implements CtClient {
       out.push(decodeCpuStats(buf, off, len));
     });
     return out;
+  }
+
+  // expectations: inherited from ExpectOperations, sent on this.socket
+
+  // events
+
+  /** The conntrack or expectation events of a subscription; call start() on what it returns. */
+  events(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
+    return openEventStream(sub, handlers);
   }
 
   close(): void {

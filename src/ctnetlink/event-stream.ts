@@ -19,6 +19,7 @@ import { decodeFlow } from './decode.js';
 import type { Flow, MessageKind } from './model.js';
 import { NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
+export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
 import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM } from '../netlink/event-records.js';
 
@@ -169,6 +170,40 @@ export function flowEventKind(type: number, flags: number): MessageKind {
   return msg === IPCTNL_MSG_CT.DELETE ? 'destroy' : 'unknown';
 }
 
+/** Which events to receive: the conntrack or the expectation table, and which kinds (one multicast group each). */
+export interface EventSubscription {
+  table: 'conntrack' | 'expect';
+  events: { new: boolean; update: boolean; destroy: boolean };
+  /** receive buffer size in bytes; 0 or absent: as large as net.core.rmem_max allows */
+  bufferSize?: number;
+  /** look up the names of the programs whose requests caused the events */
+  programNames?: boolean;
+}
+
+/** A stream of events that has not started yet; stop() ends it for good. */
+export interface EventSource {
+  start(): void;
+  stop(): void;
+}
+
+/** The multicast groups of a subscription (NFNLGRP_CONNTRACK_* / NFNLGRP_CONNTRACK_EXP_*), new, update, destroy. */
+export function subscriptionGroups(sub: Pick<EventSubscription, 'table' | 'events'>): number[] {
+  const [n, u, d] =
+    sub.table === 'expect'
+      ? [NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY]
+      : [NFNLGRP.CONNTRACK_NEW, NFNLGRP.CONNTRACK_UPDATE, NFNLGRP.CONNTRACK_DESTROY];
+  const groups: number[] = [];
+  if (sub.events.new) groups.push(n);
+  if (sub.events.update) groups.push(u);
+  if (sub.events.destroy) groups.push(d);
+  return groups;
+}
+
+/** The kernel's event stream for a subscription, received by the receiver process. */
+export function openEventStream(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
+  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false);
+}
+
 export interface SubscribeOptions {
   /** which events; default all three */
   types?: Array<'new' | 'update' | 'destroy'>;
@@ -190,15 +225,15 @@ export function subscribeEvents(
   opts: SubscribeOptions = {},
 ): { stop(): void } {
   const types = opts.types ?? ['new', 'update', 'destroy'];
-  const groups = types.map((t) => (t === 'new' ? NFNLGRP.CONNTRACK_NEW : t === 'update' ? NFNLGRP.CONNTRACK_UPDATE : NFNLGRP.CONNTRACK_DESTROY));
-  const stream: EventStream = new EventStream(groups, opts.bufferSize ?? 0, {
+  const events = { new: types.includes('new'), update: types.includes('update'), destroy: types.includes('destroy') };
+  const stream: EventSource = openEventStream({ table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true }, {
     message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
     loss: opts.onLoss,
     failed: (kind, errno) => {
       stream.stop();
       opts.onError?.({ kind, errno });
     },
-  }, true);
+  });
   stream.start();
   return { stop: () => stream.stop() };
 }

@@ -3,8 +3,9 @@
 import { AttrNode, u32be } from '../netlink/attributes.js';
 import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
-import { CTA, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
-import { TupleFilter, tupleFilterAttrs } from './encode.js';
+import { CTA, CTA_EXPECT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
+import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec } from './encode.js';
+import type { TupleTemplate } from './template.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import type { NlWriter } from '../netlink/writer.js';
 import { NLA_TYPE_MASK } from '../netlink/constants.js';
@@ -99,22 +100,50 @@ export function writeDeleteFromMessage(w: NlWriter, buf: Buffer, off: number, le
 
 // ---- expectations (conntrack 1.4.7 sends these through libnetfilter_conntrack's nfexp_query) ----
 
+/** An expectation to create (-I expect): the expected tuple, its master's, the mask, the timeout in seconds. */
+export interface ExpectSpec {
+  family: number;
+  tuple: TupleTemplate;
+  master: TupleTemplate;
+  mask: TupleTemplate;
+  timeout?: number;
+}
+
+/** A template as the tuple encoder takes it: an unset layer-3 protocol is 0, as in an unset ATTR_*_L3PROTO. */
+function tupleSpec(t: TupleTemplate): TupleSpec {
+  return { l3: t.l3 ?? 0, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, icmpType: t.icmpType, icmpCode: t.icmpCode, icmpId: t.icmpId };
+}
+
 /** IPCTNL_MSG_EXP_GET dump of one family (conntrack defaults to AF_INET here). */
 export function dumpExpect(family: number): NfRequest {
   return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.DUMP, family };
 }
 
-/** IPCTNL_MSG_EXP_GET of one expectation (NFCT_Q_GET: REQUEST | ACK). */
-export function getExpect(family: number, attrs: AttrNode[]): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.ACK, family, attrs };
+/**
+ * IPCTNL_MSG_EXP_GET of one expectation (NFCT_Q_GET: REQUEST | ACK). conntrack hands its template as the
+ * expectation's master tuple; the kernel looks the expectation up by it (ctnetlink_get_expect: CTA_EXPECT_MASTER).
+ */
+export function getExpect(family: number, master: TupleTemplate): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.ACK, family, attrs: [tupleAttr(CTA_EXPECT.MASTER, tupleSpec(master))] };
 }
 
-/** IPCTNL_MSG_EXP_DELETE: one expectation with a tuple, the whole table of a family without (NFCT_Q_DESTROY / FLUSH). */
-export function deleteExpect(family: number, attrs: AttrNode[] = []): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.DELETE, flags: NLM_F.ACK, family, attrs };
+/** IPCTNL_MSG_EXP_DELETE of the expectation with this tuple (NFCT_Q_DESTROY: REQUEST | ACK). */
+export function deleteExpect(family: number, tuple: TupleTemplate): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.DELETE, flags: NLM_F.ACK, family, attrs: [tupleAttr(CTA_EXPECT.TUPLE, tupleSpec(tuple))] };
 }
 
-/** IPCTNL_MSG_EXP_NEW (NFCT_Q_CREATE: REQUEST | CREATE | ACK | EXCL). */
-export function newExpect(family: number, attrs: AttrNode[]): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, attrs };
+/** IPCTNL_MSG_EXP_DELETE without a tuple: the kernel empties the table of one family (NFCT_Q_FLUSH: REQUEST | ACK). */
+export function flushExpect(family: number): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.DELETE, flags: NLM_F.ACK, family, attrs: [] };
+}
+
+/** IPCTNL_MSG_EXP_NEW (NFCT_Q_CREATE: REQUEST | CREATE | ACK | EXCL), attributes in nfexp_nlmsg_build()'s order. */
+export function newExpect(spec: ExpectSpec): NfRequest {
+  const attrs: AttrNode[] = [
+    tupleAttr(CTA_EXPECT.TUPLE, tupleSpec(spec.tuple)),
+    tupleAttr(CTA_EXPECT.MASTER, tupleSpec(spec.master)),
+    tupleAttr(CTA_EXPECT.MASK, tupleSpec(spec.mask)),
+  ];
+  if (spec.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, spec.timeout));
+  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family: spec.family, attrs };
 }
