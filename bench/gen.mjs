@@ -52,7 +52,7 @@ function step() {
     const hi = i >>> 16;
     const s = `10.${srcBase + (hi % 16)}.${(i >>> 8) & 255}.${i & 255}`;
     // second 1M block (if ever asked for) varies the source port instead
-    const sport = 1024 + ((i >>> 20) * 7919 + (i % 50000)) % 64000;
+    const sport = 1024 + (((i >>> 20) * 7919 + (i % 50000)) % 64000);
     // destination: scrambled, in 10.128.0.0/9
     const h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
     const d = `10.${128 + ((h >>> 24) & 127)}.${(h >>> 16) & 255}.${(h >>> 8) & 255}`;

@@ -18,7 +18,10 @@ if (!dir || !outPath) {
 
 const rows = (f) =>
   existsSync(join(dir, f))
-    ? readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'))
+    ? readFileSync(join(dir, f), 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => l.split('\t'))
     : [];
 
 const meta = Object.fromEntries(rows('meta.tsv').map(([k, ...v]) => [k, v.join('\t')]));
@@ -33,7 +36,14 @@ function median(xs) {
 const round = (x, d = 3) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
 
 const samples = rows('samples.tsv').map(([size, name, tool, run, wall, rss, rc, check]) => ({
-  size: Number(size), name, tool, run: Number(run), wallUs: Number(wall), rssKb: num(rss), rc: Number(rc), check,
+  size: Number(size),
+  name,
+  tool,
+  run: Number(run),
+  wallUs: Number(wall),
+  rssKb: num(rss),
+  rc: Number(rc),
+  check,
 }));
 
 function toolStats(list) {
@@ -65,7 +75,10 @@ for (const [size, name, args, mode, opts] of rows('cases.tsv')) {
   const ours = toolStats(mine.filter((s) => s.tool === 'ours'));
   const node0 = toolStats(mine.filter((s) => s.tool === 'node0'));
   const problems = [];
-  for (const [label, st] of [['ref', ref], ['ours', ours]]) {
+  for (const [label, st] of [
+    ['ref', ref],
+    ['ours', ours],
+  ]) {
     if (!st) problems.push(`${label}: no samples`);
     else if (st.exit_codes.some((c) => c !== 0)) problems.push(`${label} exit ${st.exit_codes.join(',')}`);
   }
@@ -160,12 +173,18 @@ for (const s of sizes) {
   }
 }
 const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-const line = (r) => r.map((cell, i) => (i <= 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+const line = (r) =>
+  r
+    .map((cell, i) => (i <= 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
 
 const out = [];
 out.push('');
 out.push(`conntrack benchmark  ${doc.started}  (${doc.total_s}s total)`);
-out.push(`machine: ${doc.machine.nproc} cpu (${doc.machine.cpu}), ${doc.machine.mem_total_mb} MB, kernel ${doc.machine.kernel}, node ${doc.machine.node}`);
+out.push(
+  `machine: ${doc.machine.nproc} cpu (${doc.machine.cpu}), ${doc.machine.mem_total_mb} MB, kernel ${doc.machine.kernel}, node ${doc.machine.node}`,
+);
 out.push(`ref:  ${doc.ref.cmd} (${doc.ref.version})`);
 out.push(`ours: ${doc.ours.cmd}${doc.same_command_both_sides ? '   [SAME COMMAND AS REF: harness test]' : ''}`);
 out.push(`runs: ${doc.runs} (+${doc.warmup} warmup), median wall time; harness overhead ~${fmtMs(doc.harness_overhead_ms)}`);

@@ -32,7 +32,10 @@ await build({
 {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const { Script } = await import('node:vm');
-  const { createRequire, default: { wrap } } = await import('node:module');
+  const {
+    createRequire,
+    default: { wrap },
+  } = await import('node:module');
   const { resolve, dirname } = await import('node:path');
   const file = resolve('dist/conntrack.cjs');
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file });

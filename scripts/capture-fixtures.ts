@@ -63,13 +63,24 @@ for (const c of cases) {
     const mine = await ours(c.args);
     const after = ref(c.args);
     if (before.stdout !== after.stdout || before.stderr !== after.stderr || before.status !== after.status) continue;
-    const meta = { args: c.args, now: mine.now, tz: process.env.TZ ?? '', exit: before.status, labelmap: labelmapPath ? 'connlabel.conf' : undefined };
-    writeFileSync(join(outDir, 'kernel', `${c.name}.hex`), `# ${REF} ${c.args.join(' ')}\n` + mine.datagrams.map((d) => d.toString('hex')).join('\n') + '\n');
+    const meta = {
+      args: c.args,
+      now: mine.now,
+      tz: process.env.TZ ?? '',
+      exit: before.status,
+      labelmap: labelmapPath ? 'connlabel.conf' : undefined,
+    };
+    writeFileSync(
+      join(outDir, 'kernel', `${c.name}.hex`),
+      `# ${REF} ${c.args.join(' ')}\n` + mine.datagrams.map((d) => d.toString('hex')).join('\n') + '\n',
+    );
     writeFileSync(join(outDir, 'kernel', `${c.name}.json`), JSON.stringify(meta, null, 2) + '\n');
     writeFileSync(join(outDir, 'golden', `${c.name}.stdout`), Buffer.from(before.stdout, 'latin1'));
     writeFileSync(join(outDir, 'golden', `${c.name}.stderr`), Buffer.from(before.stderr, 'latin1'));
     const same = mine.stdout === before.stdout && mine.stderr === before.stderr && mine.status === before.status;
-    console.log(`${c.name}: captured ${mine.datagrams.length} datagrams, ${before.stdout.split('\n').length - 1} lines${same ? '' : '  (ours differs)'}`);
+    console.log(
+      `${c.name}: captured ${mine.datagrams.length} datagrams, ${before.stdout.split('\n').length - 1} lines${same ? '' : '  (ours differs)'}`,
+    );
     done = true;
   }
   if (!done) {

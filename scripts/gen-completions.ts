@@ -201,7 +201,10 @@ export function renderBash(): string {
     if (body) cases += bashCase(o, body);
   }
   const free = (optional: boolean) =>
-    main.filter((o) => o.value.kind === 'free' && !!o.value.optional === optional).flatMap(flagsOf).join('|');
+    main
+      .filter((o) => o.value.kind === 'free' && !!o.value.optional === optional)
+      .flatMap(flagsOf)
+      .join('|');
   // an optional argument (-n, -g, -j) may be left out: an option can follow
   cases += `        ${free(false)})\n            return 0 ;;\n`;
   cases += `        ${free(true)})\n            [[ $cur == -* ]] || return 0 ;;\n`;
@@ -215,9 +218,7 @@ export function renderBash(): string {
       if (!o || o.value.kind !== 'words') continue;
       inner += `                ${p.name}|${p.protonum}) ${bashValueBody(o.value)} ;;\n`;
     }
-    protoCases += inner
-      ? `        --${name})\n            case $proto in\n${inner}            esac\n            return 0 ;;\n`
-      : '';
+    protoCases += inner ? `        --${name})\n            case $proto in\n${inner}            esac\n            return 0 ;;\n` : '';
   }
   const freeProto = protoValueNames.filter((n) => !protoCases.includes(`--${n})`));
   protoCases += `        ${freeProto.map((n) => `--${n}`).join('|')})\n            return 0 ;;\n`;
@@ -363,7 +364,10 @@ export function renderZsh(): string {
     if (body) cases += `    (${flagsOf(o).join('|')})\n      ${body}\n      return 0 ;;\n`;
   }
   const free = (optional: boolean) =>
-    main.filter((o) => o.value.kind === 'free' && !!o.value.optional === optional).flatMap(flagsOf).join('|');
+    main
+      .filter((o) => o.value.kind === 'free' && !!o.value.optional === optional)
+      .flatMap(flagsOf)
+      .join('|');
   cases += `    (${free(false)})\n      _conntrack_kind=free\n      return 0 ;;\n`;
   cases += `    (${free(true)})\n      if [[ $cur != -* ]]; then\n        _conntrack_kind=free\n        return 0\n      fi ;;\n`;
   const protoValueNames = [...new Set(protos.flatMap((p) => p.options.map((o) => o.long[0])))];
@@ -380,7 +384,10 @@ export function renderZsh(): string {
       cases += `    (--${name})\n      _conntrack_kind=free\n      case $proto in\n${inner}      esac\n      return 0 ;;\n`;
     }
   }
-  cases += `    (${protoValueNames.filter((n) => !withWords.has(n)).map((n) => `--${n}`).join('|')})\n      _conntrack_kind=free\n      return 0 ;;\n`;
+  cases += `    (${protoValueNames
+    .filter((n) => !withWords.has(n))
+    .map((n) => `--${n}`)
+    .join('|')})\n      _conntrack_kind=free\n      return 0 ;;\n`;
   const byTables = new Map<string, string[]>();
   for (const o of main) {
     if (o.value.kind !== 'tables') continue;
@@ -568,7 +575,10 @@ export function renderFish(): string {
   }
   const tableCases = main
     .filter((o) => o.value.kind === 'tables')
-    .map((o) => `        case ${flagsOf(o).join(' ')}\n            printf '%s\\n' ${(o.value as { words: readonly string[] }).words.join(' ')}\n`)
+    .map(
+      (o) =>
+        `        case ${flagsOf(o).join(' ')}\n            printf '%s\\n' ${(o.value as { words: readonly string[] }).words.join(' ')}\n`,
+    )
     .join('');
   const commandFlags = main.filter((o) => o.value.kind === 'tables').flatMap(flagsOf);
 

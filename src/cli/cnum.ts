@@ -5,8 +5,7 @@ const LONG_MAX = (1n << 63n) - 1n;
 const LONG_MIN = -(1n << 63n);
 const ULONG_MAX = (1n << 64n) - 1n;
 
-const isSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
 function digitValue(c: string): number {
   const code = c.charCodeAt(0);

@@ -323,7 +323,13 @@ function parseInner(argv: string[], p: Parser, popts: ParseOptions): ParsedComma
   const longName = (val: number): string => longopts.find((o) => o.val === val)?.name ?? 'unknown';
 
   /** nfct_parse_addr_from_opt() */
-  const addrOption = (opt: string, arg: string, target: TupleTemplate | undefined, maskTarget: TupleTemplate | undefined, which: 'src' | 'dst'): Uint8Array => {
+  const addrOption = (
+    opt: string,
+    arg: string,
+    target: TupleTemplate | undefined,
+    maskTarget: TupleTemplate | undefined,
+    which: 'src' | 'dst',
+  ): Uint8Array => {
     const maskopt = MASK_OPT[opt];
     const a = parseAddr(arg, true);
     if (!a) throw parameterProblem(`Invalid IP address \`${arg}'`);

@@ -83,9 +83,10 @@ function eventsRequest(cmd: ParsedCommand): EventsRequest {
     kind: 'events',
     table: cmd.command === CMD.EXP_EVENT ? 'expect' : 'conntrack',
     query: selectQuery(cmd),
-    events: cmd.command === CMD.EXP_EVENT
-      ? { new: true, update: true, destroy: true }
-      : { new: (mask & CT_EVENT_F.NEW) !== 0, update: (mask & CT_EVENT_F.UPD) !== 0, destroy: (mask & CT_EVENT_F.DEL) !== 0 },
+    events:
+      cmd.command === CMD.EXP_EVENT
+        ? { new: true, update: true, destroy: true }
+        : { new: (mask & CT_EVENT_F.NEW) !== 0, update: (mask & CT_EVENT_F.UPD) !== 0, destroy: (mask & CT_EVENT_F.DEL) !== 0 },
     // setsockopt(SO_RCVBUFFORCE) takes an int: the size as the 31 bits of it that count
     bufferSize: options & OPT.BUFFERSIZE ? Number(BigInt.asUintN(31, cmd.socketBufferSize)) : undefined,
     output: outputSpec(cmd),
@@ -118,7 +119,18 @@ export function flowChange(cmd: ParsedCommand): FlowChange {
 }
 
 function spec(t: TupleTemplate, l3: number): TupleSpec {
-  return { l3, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, zone: t.zone, icmpType: undefined, icmpCode: undefined, icmpId: undefined };
+  return {
+    l3,
+    src: t.src,
+    dst: t.dst,
+    protonum: t.protonum,
+    srcPort: t.srcPort,
+    dstPort: t.dstPort,
+    zone: t.zone,
+    icmpType: undefined,
+    icmpCode: undefined,
+    icmpId: undefined,
+  };
 }
 
 /** The entry a -I / -A line describes (nfct_setobjopt SETUP_REPLY / SETUP_ORIGINAL, then the template). */
@@ -129,7 +141,13 @@ export function entryFromTemplate(cmd: ParsedCommand): EntrySpec {
   if (options & OPT_ORIG && !(options & OPT_REPL)) reply = inverse(orig, tmpl.reply.zone);
   else if (!(options & OPT_ORIG) && options & OPT_REPL) orig = inverse(reply, tmpl.orig.zone);
   const t = tmpl.orig;
-  if (t.protonum === IPPROTO.ICMP || t.protonum === IPPROTO.ICMPV6 || t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined) {
+  if (
+    t.protonum === IPPROTO.ICMP ||
+    t.protonum === IPPROTO.ICMPV6 ||
+    t.icmpType !== undefined ||
+    t.icmpCode !== undefined ||
+    t.icmpId !== undefined
+  ) {
     // the ICMP setters fill both tuples: the same code and id, the reply type for the reply
     orig.icmpType = t.icmpType;
     orig.icmpCode = t.icmpCode;

@@ -65,7 +65,15 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
       }
     };
 
-    const printEvent = (buf: Buffer, off: number, len: number, type: number, flags: number, pid: number, prog: string | undefined): void => {
+    const printEvent = (
+      buf: Buffer,
+      off: number,
+      len: number,
+      type: number,
+      flags: number,
+      pid: number,
+      prog: string | undefined,
+    ): void => {
       const kind = flowEventKind(type, flags);
       const flow = decoder.decode(buf, off, len);
       if (query.family !== 0 && query.family !== flow.family) return;
@@ -130,38 +138,41 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
     const expectTable = req.table === 'expect';
 
     // conntrack events name the process behind their port (event_cb); expectation events do not
-    const stream = ctx.client.events({ table: req.table, events: req.events, bufferSize: req.bufferSize, programNames: !expectTable }, {
-      message: (buf, off, len, type, flags, pid, prog) => {
-        if (expectTable) printExpectEvent(buf, off, len, type, flags);
-        else printEvent(buf, off, len, type, flags, pid, prog);
+    const stream = ctx.client.events(
+      { table: req.table, events: req.events, bufferSize: req.bufferSize, programNames: !expectTable },
+      {
+        message: (buf, off, len, type, flags, pid, prog) => {
+          if (expectTable) printExpectEvent(buf, off, len, type, flags);
+          else printEvent(buf, off, len, type, flags, pid, prog);
+        },
+        batchEnd: () => {
+          if (!flushScheduled) {
+            flushScheduled = true;
+            setImmediate(flush);
+          }
+        },
+        ready: (size) => {
+          if (req.bufferSize !== undefined && !noticePrinted) {
+            noticePrinted = true;
+            ctx.err(`NOTICE: Netlink socket buffer size has been set to ${size} bytes.\n`);
+          }
+        },
+        loss: () => {
+          out.flush();
+          ctx.err(ENOBUFS_WARNING);
+        },
+        failed: (kind, errno) => {
+          if (kind === 'receive') fail(otherProblem(`failed to received netlink event: ${errnoText(errno)}`));
+          // -E expect opens its socket through libnetfilter_conntrack's nfct_open(), which says nothing more
+          else if (expectTable) fail(otherProblem("Can't open handler"));
+          else {
+            ctx.err(`mnl_socket_bind: ${errnoText(errno)}\n`);
+            fail(otherProblem("Can't open netlink socket"));
+          }
+        },
+        threw: fail,
       },
-      batchEnd: () => {
-        if (!flushScheduled) {
-          flushScheduled = true;
-          setImmediate(flush);
-        }
-      },
-      ready: (size) => {
-        if (req.bufferSize !== undefined && !noticePrinted) {
-          noticePrinted = true;
-          ctx.err(`NOTICE: Netlink socket buffer size has been set to ${size} bytes.\n`);
-        }
-      },
-      loss: () => {
-        out.flush();
-        ctx.err(ENOBUFS_WARNING);
-      },
-      failed: (kind, errno) => {
-        if (kind === 'receive') fail(otherProblem(`failed to received netlink event: ${errnoText(errno)}`));
-        // -E expect opens its socket through libnetfilter_conntrack's nfct_open(), which says nothing more
-        else if (expectTable) fail(otherProblem("Can't open handler"));
-        else {
-          ctx.err(`mnl_socket_bind: ${errnoText(errno)}\n`);
-          fail(otherProblem("Can't open netlink socket"));
-        }
-      },
-      threw: fail,
-    });
+    );
     stopStream = () => stream.stop();
     stream.start();
 
@@ -183,4 +194,3 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
     });
   });
 }
-

@@ -16,8 +16,16 @@ import type { CommandContext, CommandResult } from './context.js';
 import type { FlushRequest, GetRequest } from './request.js';
 
 const hasTuple = (t: TupleTemplate): boolean =>
-  t.l3 !== undefined || t.src !== undefined || t.dst !== undefined || t.protonum !== undefined || t.srcPort !== undefined ||
-  t.dstPort !== undefined || t.zone !== undefined || t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined;
+  t.l3 !== undefined ||
+  t.src !== undefined ||
+  t.dst !== undefined ||
+  t.protonum !== undefined ||
+  t.srcPort !== undefined ||
+  t.dstPort !== undefined ||
+  t.zone !== undefined ||
+  t.icmpType !== undefined ||
+  t.icmpCode !== undefined ||
+  t.icmpId !== undefined;
 
 /** nfct_nlmsg_build() of the query's tuples (the only attributes the kernel reads for a GET). */
 function templateTuples(orig: TupleTemplate, reply: TupleTemplate): AttrNode[] {
@@ -25,7 +33,8 @@ function templateTuples(orig: TupleTemplate, reply: TupleTemplate): AttrNode[] {
   if (orig.l3 === undefined) throw new NetlinkError(ERRNO.EINVAL);
   const attrs: AttrNode[] = [];
   if (hasTuple(orig)) attrs.push(tupleAttr(CTA.TUPLE_ORIG, { ...orig, l3: orig.l3 }));
-  if (hasTuple(reply)) attrs.push(tupleAttr(CTA.TUPLE_REPLY, { ...reply, l3: reply.l3 ?? 0, icmpType: undefined, icmpCode: undefined, icmpId: undefined }));
+  if (hasTuple(reply))
+    attrs.push(tupleAttr(CTA.TUPLE_REPLY, { ...reply, l3: reply.l3 ?? 0, icmpType: undefined, icmpCode: undefined, icmpId: undefined }));
   return attrs;
 }
 

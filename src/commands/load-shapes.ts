@@ -211,7 +211,11 @@ function entryOf(base: EntrySpec, s: Float64Array): EntrySpec | undefined {
   const o = base.orig;
   if (!o || o.l3 !== AF.INET || Number.isNaN(s[SLOT.ORIG_SRC]) || Number.isNaN(s[SLOT.ORIG_DST])) return undefined;
   const ported = o.protonum !== undefined && PORT_PROTOCOLS.has(o.protonum);
-  const hasPorts = !Number.isNaN(s[SLOT.ORIG_SPORT]) || !Number.isNaN(s[SLOT.ORIG_DPORT]) || !Number.isNaN(s[SLOT.REPLY_SPORT]) || !Number.isNaN(s[SLOT.REPLY_DPORT]);
+  const hasPorts =
+    !Number.isNaN(s[SLOT.ORIG_SPORT]) ||
+    !Number.isNaN(s[SLOT.ORIG_DPORT]) ||
+    !Number.isNaN(s[SLOT.REPLY_SPORT]) ||
+    !Number.isNaN(s[SLOT.REPLY_DPORT]);
   if (hasPorts && !ported) return undefined;
   const orig: TupleSpec = {
     ...o,

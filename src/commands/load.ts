@@ -245,7 +245,14 @@ function stamp(buf: Buffer, at: number, seq: number, excl: boolean, ack: boolean
 const batchWriter = new NlWriter();
 
 /** Lines [from, to) of the table, all -I / -A, sent as one datagram straight from the arena. */
-async function createBatch(client: ConntrackClient, msgs: Buffer, undos: Buffer, lines: LineTable, from: number, to: number): Promise<void> {
+async function createBatch(
+  client: ConntrackClient,
+  msgs: Buffer,
+  undos: Buffer,
+  lines: LineTable,
+  from: number,
+  to: number,
+): Promise<void> {
   const sock = client.modifier();
   const seqs: number[] = [];
   for (let k = from; k < to; k++) {

@@ -10,8 +10,26 @@ const CT_STATS_PROC = '/proc/net/stat/nf_conntrack';
 
 /** nfct_stats_cb's attr2name[]: CTA_STATS_* names, then four "unknownN" for counters newer than 1.4.7. */
 const CT_STATS_NAMES = [
-  '', 'searched', 'found', 'new', 'invalid', 'ignore', 'delete', 'delete_list', 'insert', 'insert_failed', 'drop',
-  'early_drop', 'error', 'search_restart', 'clash_resolve', 'chaintoolong', 'unknown1', 'unknown2', 'unknown3', 'unknown4',
+  '',
+  'searched',
+  'found',
+  'new',
+  'invalid',
+  'ignore',
+  'delete',
+  'delete_list',
+  'insert',
+  'insert_failed',
+  'drop',
+  'early_drop',
+  'error',
+  'search_restart',
+  'clash_resolve',
+  'chaintoolong',
+  'unknown1',
+  'unknown2',
+  'unknown3',
+  'unknown4',
 ];
 const EXP_STATS_NAMES = ['', 'expect_new', 'expect_create', 'expect_delete'];
 
@@ -66,12 +84,18 @@ function displayProcStats(ctx: CommandContext): boolean {
   }
   const lines = text.split('\n');
   if (lines.length === 0 || (lines.length === 1 && lines[0] === '')) return false;
-  const names = lines[0].split(' ').filter((t) => t !== '').slice(0, 64);
+  const names = lines[0]
+    .split(' ')
+    .filter((t) => t !== '')
+    .slice(0, 64);
   const body = lines.slice(1);
   if (body[body.length - 1] === '') body.pop(); // fgets() sees no line after the final newline
   let cpu = 0;
   for (const line of body) {
-    const values = line.split(' ').filter((t) => t !== '').map((t) => parseInt(t, 16) >>> 0);
+    const values = line
+      .split(' ')
+      .filter((t) => t !== '')
+      .map((t) => parseInt(t, 16) >>> 0);
     let out = 'cpu=' + String(cpu).padEnd(4, ' ') + '\t';
     for (let i = 0; i < names.length; i++) out += `${names[i]}=${values[i] ?? 0} `;
     ctx.out.write(out + '\n');
@@ -79,4 +103,3 @@ function displayProcStats(ctx: CommandContext): boolean {
   }
   return cpu > 0;
 }
-

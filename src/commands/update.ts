@@ -47,7 +47,8 @@ function tupleOf(t: Tuple): TupleSpec {
   };
 }
 
-const labelBit = (b: Uint8Array | undefined, i: number): boolean => b !== undefined && i < b.length * 8 && ((b[i >> 3] >> (i & 7)) & 1) === 1;
+const labelBit = (b: Uint8Array | undefined, i: number): boolean =>
+  b !== undefined && i < b.length * 8 && ((b[i >> 3] >> (i & 7)) & 1) === 1;
 
 /** The changed entry (nfct_copy ORIG + META, copy_mark, copy_status, copy_label), or undefined if unchanged. */
 export function updatedEntry(c: FlowChange, ct: Flow): EntrySpec | undefined {
@@ -61,7 +62,7 @@ export function updatedEntry(c: FlowChange, ct: Flow): EntrySpec | undefined {
   if (c.status !== undefined) {
     e.status = ((ct.status ?? 0) | c.status) >>> 0;
     // status compares as a subset: the new bits must already be there
-    if (ct.status === undefined || ((e.status & ct.status) >>> 0) !== e.status) changed = true;
+    if (ct.status === undefined || (e.status & ct.status) >>> 0 !== e.status) changed = true;
   }
   if (c.mark) {
     e.mark = (((ct.mark ?? 0) & ~c.mark.mask) ^ c.mark.value) >>> 0;

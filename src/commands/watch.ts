@@ -43,7 +43,6 @@ const MAX_ROWS = 50;
 /** Entries shown per top list when stdout is not a terminal. */
 const PLAIN_ROWS = 10;
 
-
 /** The state a flow is in, as shown in "Top states". */
 export function flowStateKey(flow: Flow): string {
   const p = flow.orig?.protonum ?? -1;
@@ -92,7 +91,8 @@ export class WatchAggregator {
     const o = flow.orig;
     if (o?.src !== undefined) this.sources.add(o.src, weight);
     if (o?.dst !== undefined) this.destinations.add(o.dst, weight);
-    if (o?.protonum !== undefined && PORT_PROTOCOLS.has(o.protonum) && o.dstPort !== undefined) this.ports.add(`${protoName(o.protonum)}/${o.dstPort}`, weight);
+    if (o?.protonum !== undefined && PORT_PROTOCOLS.has(o.protonum) && o.dstPort !== undefined)
+      this.ports.add(`${protoName(o.protonum)}/${o.dstPort}`, weight);
     this.states.add(flowStateKey(flow), weight);
   }
   top(n: number): Pick<WatchSnapshot, 'sources' | 'destinations' | 'ports' | 'states'> {
@@ -127,21 +127,24 @@ class EventCounter {
     let timeout: NodeJS.Timeout | undefined;
     const late = new Promise<void>((resolve) => (timeout = setTimeout(resolve, 2000)));
     this.ready = Promise.race([ready, late]).then(() => clearTimeout(timeout));
-    this.stream = client.events({ table: 'conntrack', events: { new: true, update: false, destroy: true } }, {
-      message: (_buf, _off, _len, type, flags) => {
-        const kind = flowEventKind(type, flags);
-        if (kind === 'new') this.news++;
-        else if (kind === 'destroy') this.destroys++;
+    this.stream = client.events(
+      { table: 'conntrack', events: { new: true, update: false, destroy: true } },
+      {
+        message: (_buf, _off, _len, type, flags) => {
+          const kind = flowEventKind(type, flags);
+          if (kind === 'new') this.news++;
+          else if (kind === 'destroy') this.destroys++;
+        },
+        ready: () => readyResolve(),
+        loss: () => {
+          this.lost = true;
+        },
+        failed: (_kind, errno) => {
+          this.failure ??= `events unavailable (${errnoText(errno)})`;
+          readyResolve();
+        },
       },
-      ready: () => readyResolve(),
-      loss: () => {
-        this.lost = true;
-      },
-      failed: (_kind, errno) => {
-        this.failure ??= `events unavailable (${errnoText(errno)})`;
-        readyResolve();
-      },
-    });
+    );
     this.stream.start();
   }
 
@@ -205,7 +208,12 @@ const LEAVE = '\x1b[?25h\x1b[?1049l';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function watch(_req: WatchRequest, ctx: CommandContext, proc: EventProcess, term: WatchTerminal = processTerminal()): Promise<CommandResult> {
+export async function watch(
+  _req: WatchRequest,
+  ctx: CommandContext,
+  proc: EventProcess,
+  term: WatchTerminal = processTerminal(),
+): Promise<CommandResult> {
   const { colorLevel, renderWatchScreen } = await import('../format/watch-screen.js');
   const events = new EventCounter(ctx.client);
   const decoder = new FlowDecoder();

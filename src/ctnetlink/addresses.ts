@@ -53,8 +53,7 @@ export function formatIPv6(buf: Uint8Array, off: number): string {
 }
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
-const isSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+const isSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
 /** glibc strtoul(s+i, &end, 0) restricted to what inet_aton needs; returns [value, end] (value may exceed 2^32). */
 function strtoulAt(s: string, i: number): [number, number] {
@@ -98,7 +97,7 @@ export function inetAton(s: string): Uint8Array | undefined {
   }
   if (i < s.length && !isSpace(s[i])) return undefined;
   if (val > MAX[parts.length]) return undefined;
-  const word = ((parts[0] ?? 0) * 2 ** 24 + (parts[1] ?? 0) * 2 ** 16 + (parts[2] ?? 0) * 2 ** 8) + val;
+  const word = (parts[0] ?? 0) * 2 ** 24 + (parts[1] ?? 0) * 2 ** 16 + (parts[2] ?? 0) * 2 ** 8 + val;
   return Uint8Array.of((word >>> 24) & 0xff, (word >>> 16) & 0xff, (word >>> 8) & 0xff, word & 0xff);
 }
 

@@ -72,7 +72,8 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
       const n = await this.count().catch(() => undefined);
       threaded = n !== undefined && n >= THREADED_DUMP_MIN;
     }
-    const run = (r: typeof req): Promise<void> => (threaded ? this.socket.requestThreaded(r, onMessage) : this.socket.request(r, onMessage));
+    const run = (r: typeof req): Promise<void> =>
+      threaded ? this.socket.requestThreaded(r, onMessage) : this.socket.request(r, onMessage);
     if (!opts.tuple) return run(req);
     // a kernel without CTA_FILTER support (< 5.8) rejects the request before sending anything: retry without it
     return run(req).catch((e: unknown) => {

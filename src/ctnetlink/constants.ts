@@ -286,7 +286,18 @@ export const IPPROTO = {
  * enum tcp_conntrack (linux/netfilter/nf_conntrack_tcp.h) up to TCP_CONNTRACK_MAX, by value, the prefix dropped.
  * 9 is TCP_CONNTRACK_LISTEN, which the header redefines as TCP_CONNTRACK_SYN_SENT2.
  */
-export const TCP_CONNTRACK = ['NONE', 'SYN_SENT', 'SYN_RECV', 'ESTABLISHED', 'FIN_WAIT', 'CLOSE_WAIT', 'LAST_ACK', 'TIME_WAIT', 'CLOSE', 'SYN_SENT2'] as const;
+export const TCP_CONNTRACK = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+] as const;
 /** enum sctp_conntrack (linux/netfilter/nf_conntrack_sctp.h) up to SCTP_CONNTRACK_MAX, by value, the prefix dropped. */
 export const SCTP_CONNTRACK = [
   'NONE',

@@ -54,10 +54,21 @@ function keep(list: RawAttr[] | undefined, buf: Buffer, from: number, to: number
   return l;
 }
 
-
 /** A Tuple with every field present as undefined: one hidden class for all tuples keeps the formatters fast. */
 export function newTuple(family: number): Tuple {
-  return { family, src: undefined, dst: undefined, protonum: undefined, srcPort: undefined, dstPort: undefined, icmpId: undefined, icmpType: undefined, icmpCode: undefined, zone: undefined, unknown: undefined };
+  return {
+    family,
+    src: undefined,
+    dst: undefined,
+    protonum: undefined,
+    srcPort: undefined,
+    dstPort: undefined,
+    icmpId: undefined,
+    icmpType: undefined,
+    icmpCode: undefined,
+    zone: undefined,
+    unknown: undefined,
+  };
 }
 
 function resetTuple(t: Tuple, family: number): Tuple {
@@ -300,11 +311,34 @@ function decodeProtoinfo(buf: Buffer, start: number, end: number, f: Flow): void
 /** A Flow with every field present as undefined (one hidden class). */
 export function newFlow(family: number): Flow {
   return {
-    family, orig: undefined, reply: undefined, master: undefined, status: undefined, tcp: undefined, sctp: undefined, dccp: undefined,
-    helper: undefined, timeout: undefined, mark: undefined, countersOrig: undefined, countersReply: undefined, use: undefined,
-    id: undefined, seqAdjOrig: undefined, seqAdjReply: undefined, secmark: undefined, zone: undefined, secctx: undefined,
-    timestamp: undefined, labels: undefined, labelsMask: undefined, synproxy: undefined, timestampEvent: undefined,
-    natSrc: undefined, natDst: undefined, unknown: undefined,
+    family,
+    orig: undefined,
+    reply: undefined,
+    master: undefined,
+    status: undefined,
+    tcp: undefined,
+    sctp: undefined,
+    dccp: undefined,
+    helper: undefined,
+    timeout: undefined,
+    mark: undefined,
+    countersOrig: undefined,
+    countersReply: undefined,
+    use: undefined,
+    id: undefined,
+    seqAdjOrig: undefined,
+    seqAdjReply: undefined,
+    secmark: undefined,
+    zone: undefined,
+    secctx: undefined,
+    timestamp: undefined,
+    labels: undefined,
+    labelsMask: undefined,
+    synproxy: undefined,
+    timestampEvent: undefined,
+    natSrc: undefined,
+    natDst: undefined,
+    unknown: undefined,
   };
 }
 

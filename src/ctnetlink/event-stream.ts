@@ -226,14 +226,17 @@ export function subscribeEvents(
 ): { stop(): void } {
   const types = opts.types ?? ['new', 'update', 'destroy'];
   const events = { new: types.includes('new'), update: types.includes('update'), destroy: types.includes('destroy') };
-  const stream: EventSource = openEventStream({ table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true }, {
-    message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
-    loss: opts.onLoss,
-    failed: (kind, errno) => {
-      stream.stop();
-      opts.onError?.({ kind, errno });
+  const stream: EventSource = openEventStream(
+    { table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true },
+    {
+      message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
+      loss: opts.onLoss,
+      failed: (kind, errno) => {
+        stream.stop();
+        opts.onError?.({ kind, errno });
+      },
     },
-  });
+  );
   stream.start();
   return { stop: () => stream.stop() };
 }

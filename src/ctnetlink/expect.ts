@@ -72,7 +72,6 @@ function need(from: number, to: number, n: number, path: string[]): void {
   if (to - from < n) throw new DecodeError(`payload of ${to - from} bytes, want ${n}`, path);
 }
 
-
 /** Decodes the attributes of an expectation message body (after nfgenmsg) given the message's family. */
 export function decodeExpectAttrs(buf: Buffer, start: number, end: number, family: number): Expect {
   const e: Expect = { family };

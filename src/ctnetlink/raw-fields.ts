@@ -12,8 +12,31 @@ import { CTA, CTA_IP, CTA_PROTO, CTA_TUPLE, PORT_PROTOCOLS } from './constants.j
 export const NEEDS_DECODE = -1;
 
 /** The fields there are readers for, by the names --tally uses. */
-export type RawField = 'src' | 'dst' | 'reply-src' | 'reply-dst' | 'sport' | 'dport' | 'reply-sport' | 'reply-dport' | 'proto' | 'mark' | 'zone';
-export const RAW_FIELDS: readonly RawField[] = ['src', 'dst', 'reply-src', 'reply-dst', 'sport', 'dport', 'reply-sport', 'reply-dport', 'proto', 'mark', 'zone'];
+export type RawField =
+  | 'src'
+  | 'dst'
+  | 'reply-src'
+  | 'reply-dst'
+  | 'sport'
+  | 'dport'
+  | 'reply-sport'
+  | 'reply-dport'
+  | 'proto'
+  | 'mark'
+  | 'zone';
+export const RAW_FIELDS: readonly RawField[] = [
+  'src',
+  'dst',
+  'reply-src',
+  'reply-dst',
+  'sport',
+  'dport',
+  'reply-sport',
+  'reply-dport',
+  'proto',
+  'mark',
+  'zone',
+];
 
 export type RawFieldReader = (buf: Buffer, off: number, len: number) => number;
 

@@ -111,7 +111,17 @@ export interface ExpectSpec {
 
 /** A template as the tuple encoder takes it: an unset layer-3 protocol is 0, as in an unset ATTR_*_L3PROTO. */
 function tupleSpec(t: TupleTemplate): TupleSpec {
-  return { l3: t.l3 ?? 0, src: t.src, dst: t.dst, protonum: t.protonum, srcPort: t.srcPort, dstPort: t.dstPort, icmpType: t.icmpType, icmpCode: t.icmpCode, icmpId: t.icmpId };
+  return {
+    l3: t.l3 ?? 0,
+    src: t.src,
+    dst: t.dst,
+    protonum: t.protonum,
+    srcPort: t.srcPort,
+    dstPort: t.dstPort,
+    icmpType: t.icmpType,
+    icmpCode: t.icmpCode,
+    icmpId: t.icmpId,
+  };
 }
 
 /** IPCTNL_MSG_EXP_GET dump of one family (conntrack defaults to AF_INET here). */
@@ -124,12 +134,24 @@ export function dumpExpect(family: number): NfRequest {
  * expectation's master tuple; the kernel looks the expectation up by it (ctnetlink_get_expect: CTA_EXPECT_MASTER).
  */
 export function getExpect(family: number, master: TupleTemplate): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.GET, flags: NLM_F.ACK, family, attrs: [tupleAttr(CTA_EXPECT.MASTER, tupleSpec(master))] };
+  return {
+    subsys: NFNL_SUBSYS.CTNETLINK_EXP,
+    msg: IPCTNL_MSG_EXP.GET,
+    flags: NLM_F.ACK,
+    family,
+    attrs: [tupleAttr(CTA_EXPECT.MASTER, tupleSpec(master))],
+  };
 }
 
 /** IPCTNL_MSG_EXP_DELETE of the expectation with this tuple (NFCT_Q_DESTROY: REQUEST | ACK). */
 export function deleteExpect(family: number, tuple: TupleTemplate): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.DELETE, flags: NLM_F.ACK, family, attrs: [tupleAttr(CTA_EXPECT.TUPLE, tupleSpec(tuple))] };
+  return {
+    subsys: NFNL_SUBSYS.CTNETLINK_EXP,
+    msg: IPCTNL_MSG_EXP.DELETE,
+    flags: NLM_F.ACK,
+    family,
+    attrs: [tupleAttr(CTA_EXPECT.TUPLE, tupleSpec(tuple))],
+  };
 }
 
 /** IPCTNL_MSG_EXP_DELETE without a tuple: the kernel empties the table of one family (NFCT_Q_FLUSH: REQUEST | ACK). */
@@ -145,5 +167,11 @@ export function newExpect(spec: ExpectSpec): NfRequest {
     tupleAttr(CTA_EXPECT.MASK, tupleSpec(spec.mask)),
   ];
   if (spec.timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, spec.timeout));
-  return { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family: spec.family, attrs };
+  return {
+    subsys: NFNL_SUBSYS.CTNETLINK_EXP,
+    msg: IPCTNL_MSG_EXP.NEW,
+    flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL,
+    family: spec.family,
+    attrs,
+  };
 }

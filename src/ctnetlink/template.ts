@@ -3,7 +3,17 @@
 
 import { AttrNode, AttrSink, TreeBuilder } from '../netlink/attributes.js';
 import { AF } from '../netlink/constants.js';
-import { CTA, CTA_NAT, CTA_PROTOINFO, CTA_PROTOINFO_DCCP, CTA_PROTOINFO_SCTP, CTA_PROTOINFO_TCP, CTA_PROTONAT, IPPROTO, IPS } from './constants.js';
+import {
+  CTA,
+  CTA_NAT,
+  CTA_PROTOINFO,
+  CTA_PROTOINFO_DCCP,
+  CTA_PROTOINFO_SCTP,
+  CTA_PROTOINFO_TCP,
+  CTA_PROTONAT,
+  IPPROTO,
+  IPS,
+} from './constants.js';
 import { TupleSpec, writeTuple } from './encode.js';
 
 /**

@@ -56,7 +56,13 @@ function cmpAttr<T>(t: T | undefined, e: T | undefined, strict: boolean, eq: (a:
   return strict ? false : eq(t, undefined);
 }
 
-function cmpTuple(t: TupleTemplate, e: Tuple | undefined, familyOfEntry: number, tmplIcmp: TupleTemplate, entryOrig: Tuple | undefined): boolean {
+function cmpTuple(
+  t: TupleTemplate,
+  e: Tuple | undefined,
+  familyOfEntry: number,
+  tmplIcmp: TupleTemplate,
+  entryOrig: Tuple | undefined,
+): boolean {
   // l3proto: the entry's is its nfgen family when the tuple is present
   if (t.l3 !== undefined && (e === undefined || familyOfEntry !== t.l3)) return false;
   if (t.protonum !== undefined) {
@@ -161,7 +167,7 @@ function labelsOrNetworksFail(f: Flow, labels: number[] | undefined, nets: { src
 
 /** The kernel's dump filter by status (ctnetlink_filter_match_status): (status & mask) == value. */
 function statusFails(f: Flow, s: U32Filter | undefined): boolean {
-  return s !== undefined && (f.status === undefined || ((f.status & s.mask) >>> 0) !== s.value);
+  return s !== undefined && (f.status === undefined || (f.status & s.mask) >>> 0 !== s.value);
 }
 
 function labelSet(bits: Uint8Array | undefined, bit: number): boolean {
@@ -181,13 +187,13 @@ export function compileFilter(q: FlowQuery): FlowFilter | undefined {
   return (f: Flow): boolean => {
     if (nat && nat(f)) return true;
     // filter_mark(): the entry must carry a mark
-    if (mark && (f.mark === undefined || ((f.mark & mark.mask) >>> 0) !== mark.value)) return true;
+    if (mark && (f.mark === undefined || (f.mark & mark.mask) >>> 0 !== mark.value)) return true;
     if (labelsOrNetworksFail(f, labels, nets)) return true;
     if (!compare) return false;
     // cmp_meta
     if (q.id !== undefined && f.id !== q.id) return true;
     if (q.timeout !== undefined && f.timeout !== q.timeout) return true;
-    if (q.status !== undefined && (f.status === undefined || ((q.status & f.status) >>> 0) !== q.status)) return true;
+    if (q.status !== undefined && (f.status === undefined || (q.status & f.status) >>> 0 !== q.status)) return true;
     // the status filter as the kernel applies it to -L dumps: (status & mask) == value. conntrack 1.4.7's -D
     // used only the subset test above, which UNREPLIED and "!BIT" (value 0) pass for every entry.
     if (statusFails(f, q.statusFilter)) return true;

@@ -73,7 +73,16 @@ export function loadLabelMap(path = CONNLABEL_CFG): LabelMapResult {
     text = readFileSync(path, TEXT);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? 'No such file or directory' : code === 'EACCES' ? 'Permission denied' : code === 'EISDIR' ? 'Is a directory' : String(code) };
+    return {
+      error:
+        code === 'ENOENT'
+          ? 'No such file or directory'
+          : code === 'EACCES'
+            ? 'Permission denied'
+            : code === 'EISDIR'
+              ? 'Is a directory'
+              : String(code),
+    };
   }
   const map = parseLabelMap(text);
   return map ? { map } : { error: 'Success' };

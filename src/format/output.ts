@@ -17,4 +17,3 @@ export interface OutputSpec {
   /** the label map, when one was loaded (-o labels, -l, --label-add, --label-del): labels print by name */
   labelmap?: LabelMap;
 }
-

@@ -125,4 +125,3 @@ export function formatFlowSave(f: Flow, kind: MessageKind): { line: string; warn
   }
   return { line: prefix + s.join(' ') };
 }
-

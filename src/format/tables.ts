@@ -39,11 +39,7 @@ export const EXT_DCCP_ROLES: readonly string[] = ['client', 'server'];
 export const stateName = (table: readonly string[], n: number): string => table[n] ?? table[0];
 
 /** The state name of a TCP, SCTP or DCCP entry; undefined for protocols without one. */
-export function flowStateName(f: {
-  tcp?: { state?: number };
-  sctp?: { state?: number };
-  dccp?: { state?: number };
-}): string | undefined {
+export function flowStateName(f: { tcp?: { state?: number }; sctp?: { state?: number }; dccp?: { state?: number } }): string | undefined {
   if (f.tcp?.state !== undefined) return stateName(TCP_STATES, f.tcp.state);
   if (f.sctp?.state !== undefined) return stateName(SCTP_STATES, f.sctp.state);
   if (f.dccp?.state !== undefined) return stateName(DCCP_STATES, f.dccp.state);

@@ -11,8 +11,21 @@ import { NEEDS_DECODE, RAW_FIELDS, rawFieldReader, type RawField, type RawFieldR
 
 /** --tally keys: what an entry is counted by. */
 export const TALLY_KEYS = [
-  'src', 'dst', 'reply-src', 'reply-dst', 'sport', 'dport', 'reply-sport', 'reply-dport', 'proto', 'family', 'state',
-  'status', 'mark', 'zone', 'helper',
+  'src',
+  'dst',
+  'reply-src',
+  'reply-dst',
+  'sport',
+  'dport',
+  'reply-sport',
+  'reply-dport',
+  'proto',
+  'family',
+  'state',
+  'status',
+  'mark',
+  'zone',
+  'helper',
 ] as const;
 export type TallyKey = (typeof TALLY_KEYS)[number];
 
@@ -114,7 +127,7 @@ class NumberCounts {
 
   add(key: number, seq: () => number): void {
     let mask = this.keys.length - 1;
-    let i = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+    let i = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
     for (;;) {
       if (this.seqs[i] < 0) break;
       if (this.keys[i] === key) {
@@ -126,7 +139,7 @@ class NumberCounts {
     if (2 * (this.size + 1) > this.keys.length) {
       this.grow();
       mask = this.keys.length - 1;
-      i = Math.imul(key, 0x9e3779b1) >>> 0 & mask;
+      i = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
       while (this.seqs[i] >= 0) i = (i + 1) & mask;
     }
     this.keys[i] = key;
@@ -144,7 +157,7 @@ class NumberCounts {
     const mask = n - 1;
     for (let j = 0; j < keys.length; j++) {
       if (seqs[j] < 0) continue;
-      let i = Math.imul(keys[j], 0x9e3779b1) >>> 0 & mask;
+      let i = (Math.imul(keys[j], 0x9e3779b1) >>> 0) & mask;
       while (this.seqs[i] >= 0) i = (i + 1) & mask;
       this.keys[i] = keys[j];
       this.counts[i] = counts[j];
@@ -160,7 +173,12 @@ export class Tally {
    * A tally of one field that can be read from the raw message: the numbers it reads are counted here, the
    * entries it cannot read (an IPv6 address, no port) are decoded and counted as text (`text`).
    */
-  private readonly raw?: { read: RawFieldReader; numbers: NumberCounts; toText: (v: number) => string; text: Map<string, { count: number; seq: number }> };
+  private readonly raw?: {
+    read: RawFieldReader;
+    numbers: NumberCounts;
+    toText: (v: number) => string;
+    text: Map<string, { count: number; seq: number }>;
+  };
   private seq = 0;
   private readonly nextSeq = (): number => this.seq++;
 
@@ -170,7 +188,8 @@ export class Tally {
     opts: { raw?: boolean } = {},
   ) {
     this.value = keys.map((k) => KEY_VALUE[k]);
-    const only = keys.length === 1 && opts.raw !== false && (RAW_FIELDS as readonly string[]).includes(keys[0]) ? (keys[0] as RawField) : undefined;
+    const only =
+      keys.length === 1 && opts.raw !== false && (RAW_FIELDS as readonly string[]).includes(keys[0]) ? (keys[0] as RawField) : undefined;
     if (only) this.raw = { read: rawFieldReader(only), numbers: new NumberCounts(), toText: NUMBER_TEXT[only], text: new Map() };
   }
 

@@ -166,7 +166,10 @@ interface Section {
 
 /** One section as lines of exactly `width` characters (padded), `rows` entries at most. */
 function sectionLines(sec: Section, width: number, rows: number, numWidth: number): Line[] {
-  const out: Line[] = [truncate([seg(sec.title, 'head')], width), truncate([seg(`${'count'.padStart(numWidth)}  ${sec.head}`, 'dim')], width)];
+  const out: Line[] = [
+    truncate([seg(sec.title, 'head')], width),
+    truncate([seg(`${'count'.padStart(numWidth)}  ${sec.head}`, 'dim')], width),
+  ];
   if (sec.entries.length === 0) out.push([seg('(none)', 'dim')]);
   for (const e of sec.entries.slice(0, rows)) {
     out.push(truncate([seg(String(e.count).padStart(numWidth), 'num'), seg('  '), seg(e.key, 'key')], width));

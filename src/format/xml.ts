@@ -95,7 +95,12 @@ export function formatFlowXml(f: Flow, kind: MessageKind, fmt: XmlFormat, clock:
   if (f.timeout !== undefined) s += `<timeout>${f.timeout}</timeout>`;
   if (f.mark !== undefined) s += `<mark>${f.mark}</mark>`;
   if (fmt.labels && f.labels && f.labels.length > 0) {
-    s += '<labels>' + labelNames(fmt.labels, f.labels).map((n) => `<label>${n}</label>`).join('') + '</labels>';
+    s +=
+      '<labels>' +
+      labelNames(fmt.labels, f.labels)
+        .map((n) => `<label>${n}</label>`)
+        .join('') +
+      '</labels>';
   }
   if (f.secmark !== undefined) s += `<secmark>${f.secmark}</secmark>`;
   if (f.secctx !== undefined) s += `<secctx>${f.secctx}</secctx>`;

@@ -62,15 +62,12 @@ export const readU8 = (buf: Buffer, off: number): number => buf[off];
 export const readU16BE = (buf: Buffer, off: number): number => (buf[off] << 8) | buf[off + 1];
 export const readU32BE = (buf: Buffer, off: number): number =>
   ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
-export const readU64BE = (buf: Buffer, off: number): bigint =>
-  (BigInt(readU32BE(buf, off)) << 32n) | BigInt(readU32BE(buf, off + 4));
+export const readU64BE = (buf: Buffer, off: number): bigint => (BigInt(readU32BE(buf, off)) << 32n) | BigInt(readU32BE(buf, off + 4));
 
 // ---- encoding -------------------------------------------------------------------------------------------
 
 /** A declarative attribute tree: the encoder's input, and how tests write attribute data. */
-export type AttrNode =
-  | { type: number; nested: AttrNode[] }
-  | { type: number; data: Uint8Array };
+export type AttrNode = { type: number; nested: AttrNode[] } | { type: number; data: Uint8Array };
 
 export const nest = (type: number, ...children: (AttrNode | undefined | false)[]): AttrNode => ({
   type,
@@ -134,7 +131,13 @@ export function encodeAttrsToBuffer(nodes: AttrNode[]): Buffer {
 }
 
 /** Decodes a whole attribute stream into a tree (generic; for tests and unknown-attribute inspection). */
-export function decodeTree(buf: Buffer, start = 0, end = buf.length, nestedTypes?: (path: number[]) => boolean, path: number[] = []): AttrNode[] {
+export function decodeTree(
+  buf: Buffer,
+  start = 0,
+  end = buf.length,
+  nestedTypes?: (path: number[]) => boolean,
+  path: number[] = [],
+): AttrNode[] {
   const out: AttrNode[] = [];
   forEachAttr(buf, start, end, (type, from, to) => {
     const flagged = (buf[from - 1] << 8) & NLA_F_NESTED;

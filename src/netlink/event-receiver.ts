@@ -75,7 +75,12 @@ let socket: RawSocketType;
 let fd: number | undefined;
 try {
   const before = socketFds();
-  socket = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: MAX_DATAGRAM, recvBufferSize: 0, sendBufferSize: 0 });
+  socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
+    messagePeeking: false,
+    msgBufferSize: MAX_DATAGRAM,
+    recvBufferSize: 0,
+    sendBufferSize: 0,
+  });
   fd = newNetlinkFd(before, NETLINK_NETFILTER);
   for (const g of groups) socket.addMembership(g);
   socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);

@@ -57,7 +57,10 @@ export function readHeader(buf: Buffer, off: number): MessageHeader {
  * Calls visit(off, header) for each message of a datagram, in order. Stops early if visit returns false.
  * A header whose length runs past the datagram (or is shorter than a header) is a DecodeError.
  */
-export function forEachMessage(buf: Buffer, visit: (off: number, len: number, type: number, flags: number, seq: number, pid: number) => boolean | void): void {
+export function forEachMessage(
+  buf: Buffer,
+  visit: (off: number, len: number, type: number, flags: number, seq: number, pid: number) => boolean | void,
+): void {
   let off = 0;
   const end = buf.length;
   while (off + NLMSG_HDRLEN <= end) {

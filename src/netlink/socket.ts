@@ -54,7 +54,8 @@ export interface SocketOptions {
 let rawSocketClass: typeof RawSocketType | undefined;
 function loadRawSocket(): typeof RawSocketType {
   // Loaded lazily (and through require: the package is CommonJS with a native addon).
-  if (!rawSocketClass) rawSocketClass = (createRequire(import.meta.url)('netlink/dist/raw.js') as typeof import('netlink')).RawNetlinkSocket;
+  if (!rawSocketClass)
+    rawSocketClass = (createRequire(import.meta.url)('netlink/dist/raw.js') as typeof import('netlink')).RawNetlinkSocket;
   return rawSocketClass;
 }
 
@@ -196,7 +197,11 @@ export class NfnlSocket {
         draining = true;
         try {
           for (let m = queue.shift(); m; m = queue.shift()) {
-            const all = Buffer.from(m.buffer, 0, m.lengths.reduce((a, b) => a + b, 0));
+            const all = Buffer.from(
+              m.buffer,
+              0,
+              m.lengths.reduce((a, b) => a + b, 0),
+            );
             let off = 0;
             for (const len of m.lengths) {
               if (outcome) break;
@@ -265,7 +270,14 @@ export class NfnlSocket {
           results[i] = e.errno;
           if (i === last) done();
         };
-        this.pending.set(seq, { seq, onMessage: handlers?.[i], dump: false, ack: true, resolve: i === last ? done : () => {}, reject: onError });
+        this.pending.set(seq, {
+          seq,
+          onMessage: handlers?.[i],
+          dump: false,
+          ack: true,
+          resolve: i === last ? done : () => {},
+          reject: onError,
+        });
       });
       // one datagram, one buffer: cheaper for the addon than an iovec per message
       this.raw.send(Buffer.isBuffer(msgs) ? msgs : msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
@@ -355,6 +367,9 @@ export class NfnlSocket {
 
 export function toNetlinkError(e: unknown, syscall: string): NetlinkError {
   if (e instanceof NetlinkError) return e;
-  const errno = typeof e === 'object' && e !== null && typeof (e as { errno?: unknown }).errno === 'number' ? (e as { errno: number }).errno : ERRNO.EIO;
+  const errno =
+    typeof e === 'object' && e !== null && typeof (e as { errno?: unknown }).errno === 'number'
+      ? (e as { errno: number }).errno
+      : ERRNO.EIO;
   return new NetlinkError(Math.abs(errno), syscall);
 }

@@ -11,7 +11,10 @@ import net from 'node:net';
 
 const LIMIT_MS = 5000;
 const within = (what, p) =>
-  Promise.race([p, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${LIMIT_MS} ms`)), LIMIT_MS).unref())]);
+  Promise.race([
+    p,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${LIMIT_MS} ms`)), LIMIT_MS).unref()),
+  ]);
 
 async function udp(type, host, sport, dport, answered) {
   let server;

@@ -35,7 +35,25 @@ export function validate(root: Schema, value: unknown): string[] {
   const walk = (schemaIn: Schema, v: unknown, path: string): void => {
     const s = resolve(schemaIn);
     for (const key of Object.keys(s)) {
-      if (!['type', 'enum', 'pattern', 'minimum', 'maximum', 'properties', 'required', 'additionalProperties', 'items', 'description', 'title', '$schema', '$id', '$defs', '$ref'].includes(key)) {
+      if (
+        ![
+          'type',
+          'enum',
+          'pattern',
+          'minimum',
+          'maximum',
+          'properties',
+          'required',
+          'additionalProperties',
+          'items',
+          'description',
+          'title',
+          '$schema',
+          '$id',
+          '$defs',
+          '$ref',
+        ].includes(key)
+      ) {
         throw new Error(`unsupported keyword ${key}`);
       }
     }
@@ -58,7 +76,8 @@ export function validate(root: Schema, value: unknown): string[] {
         else if (s.additionalProperties === false) problems.push(`${path}: unexpected key ${k}`);
       }
     }
-    if (Array.isArray(v) && s.items) v.forEach((item, i) => {
+    if (Array.isArray(v) && s.items)
+      v.forEach((item, i) => {
         walk(s.items as Schema, item, `${path}[${i}]`);
       });
   };

@@ -84,7 +84,10 @@ export const REF148 = join(REPO, '../shared/tools/conntrack-1.4.8');
 /** one shell word */
 export const shq = (a: string): string => `'${a.replaceAll("'", `'\\''`)}'`;
 /** 1.4.8's messages read "v1.4.7": the version string is the one byte we do not follow it in */
-const as147 = (r: Run): Run => ({ ...r, stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)') });
+const as147 = (r: Run): Run => ({
+  ...r,
+  stderr: r.stderr.replaceAll('conntrack v1.4.8 (conntrack-tools)', 'conntrack v1.4.7 (conntrack-tools)'),
+});
 export const run148 = (ns: string, args: string[], opts?: RunOptions): Run =>
   as147(runSh(ns, `exec -a conntrack ${REF148} ${args.map(shq).join(' ')}`, opts));
 /**
@@ -101,7 +104,11 @@ export function runPiped(ns: string, tool: 'ref' | '1.4.8' | 'ours', text: strin
   const file = join(dir, 'input');
   writeFileSync(file, text);
   const cmd =
-    tool === 'ref' ? `exec -a conntrack ${REF}` : tool === '1.4.8' ? `exec -a conntrack ${REF148}` : `CONNTRACK_ARGV0=conntrack exec ${process.execPath} ${OURS}`;
+    tool === 'ref'
+      ? `exec -a conntrack ${REF}`
+      : tool === '1.4.8'
+        ? `exec -a conntrack ${REF148}`
+        : `CONNTRACK_ARGV0=conntrack exec ${process.execPath} ${OURS}`;
   try {
     return as147(runSh(ns, `cat '${file}' | ${cmd} -R -`, opts));
   } finally {
@@ -176,7 +183,8 @@ export function sortedLines(text: string): string[] {
 export function diffTolerant(want: string, got: string, tolerance = 3): string | undefined {
   const a = want.split('\n');
   const b = got.split('\n');
-  if (a.length !== b.length) return `line count ${a.length - 1} != ${b.length - 1}\n--- want\n${want.slice(0, 2000)}\n--- got\n${got.slice(0, 2000)}`;
+  if (a.length !== b.length)
+    return `line count ${a.length - 1} != ${b.length - 1}\n--- want\n${want.slice(0, 2000)}\n--- got\n${got.slice(0, 2000)}`;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) continue;
     const na = normalize(a[i]);

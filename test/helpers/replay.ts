@@ -34,7 +34,11 @@ export function readDatagrams(path: string): Buffer[] {
  * IPCTNL_MSG_CT_GET_STATS answer that the client asks for before dumping (DumpOptions.threaded 'auto').
  * Errors answer every request.
  */
-function replay(datagrams: Buffer[], accept: (type: number) => boolean, onMessage: (buf: Buffer, off: number, len: number, type: number, flags: number) => void): void {
+function replay(
+  datagrams: Buffer[],
+  accept: (type: number) => boolean,
+  onMessage: (buf: Buffer, off: number, len: number, type: number, flags: number) => void,
+): void {
   for (const d of datagrams) {
     forEachMessage(d, (off, len, type, flags) => {
       if (type === NLMSG.ERROR) {
@@ -111,7 +115,10 @@ export class ReplayClient extends ExpectOperations implements CtClient {
   }
   async globalStats(): Promise<GlobalStats> {
     let g: GlobalStats = {};
-    this.replay((type) => type === CT_STATS, (b, o, l) => (g = decodeGlobalStats(b, o, l)));
+    this.replay(
+      (type) => type === CT_STATS,
+      (b, o, l) => (g = decodeGlobalStats(b, o, l)),
+    );
     return g;
   }
   async count(): Promise<number | undefined> {
@@ -119,12 +126,18 @@ export class ReplayClient extends ExpectOperations implements CtClient {
   }
   async cpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    this.replay((type) => type === CT_STATS_CPU, (b, o, l) => out.push(decodeCpuStats(b, o, l)));
+    this.replay(
+      (type) => type === CT_STATS_CPU,
+      (b, o, l) => out.push(decodeCpuStats(b, o, l)),
+    );
     return out;
   }
   async expectCpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    this.replay((type) => type === EXP_STATS_CPU, (b, o, l) => out.push(decodeCpuStats(b, o, l)));
+    this.replay(
+      (type) => type === EXP_STATS_CPU,
+      (b, o, l) => out.push(decodeCpuStats(b, o, l)),
+    );
     return out;
   }
   close(): void {}

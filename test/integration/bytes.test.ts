@@ -31,7 +31,25 @@ const PLACES: Array<(x: string) => string[]> = [
   (x) => ['-L', '--mask-src', x],
   (x) => ['-D', '--orig-src', '::' + x],
   (x) => ['-L', '--src-nat', x],
-  (x) => ['-I', '-p', 'tcp', '-s', '1.1.1.1', '-d', '2.2.2.2', '--sport', '1', '--dport', '2', '-t', '9', '--state', 'LISTEN', '--dst-nat', '3.3.3.3:' + x], // Invalid port
+  (x) => [
+    '-I',
+    '-p',
+    'tcp',
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '-t',
+    '9',
+    '--state',
+    'LISTEN',
+    '--dst-nat',
+    '3.3.3.3:' + x,
+  ], // Invalid port
   (x) => ['-L', '-o', x], // Bad parameter
   (x) => ['-L', '-o', 'xml,' + x],
   (x) => ['-E', '-e', 'NEW,' + x],
@@ -95,12 +113,15 @@ describe.skipIf(skipReason)('bytes that are not UTF-8, against the reference', (
 
   it.each(SAMPLES)('%s: an unknown SCTP state (1.4.7 crashes on it; README) is echoed as its bytes', (_name, x) => {
     const r = runOurs(NS, ['-L', '-p', 'sctp', '--state', x], { bytes: true });
-    expect(r.stderr).toBe(`conntrack v1.4.7 (conntrack-tools): unknown SCTP state \`${x}'\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`);
+    expect(r.stderr).toBe(
+      `conntrack v1.4.7 (conntrack-tools): unknown SCTP state \`${x}'\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`,
+    );
     expect(r.status).toBe(2);
   });
 
   it.each(SAMPLES)('%s: -R lines of a shape the fast path knows, with bytes for a value', (_name, x) => {
-    const line = (p: string, d: string, state: string): string => `-I -p ${p} -s 1.1.1.1 -d ${d} --sport 1 --dport 2 -t 9 --state ${state}\n`;
+    const line = (p: string, d: string, state: string): string =>
+      `-I -p ${p} -s 1.1.1.1 -d ${d} --sport 1 --dport 2 -t 9 --state ${state}\n`;
     const good = line('tcp', '2.2.2.2', 'LISTEN') + line('tcp', '2.2.2.3', 'LISTEN');
     for (const bad of [line('tcp', '2.2.2.' + x, 'LISTEN'), line('tcp', '2.2.2.4', x), line(x, '2.2.2.4', 'LISTEN')]) {
       const r = compareCommand(NS, ['-R', byteFile('shapes', good + bad)], { bytes: true });
@@ -133,11 +154,30 @@ describe.skipIf(skipReason)('bytes that are not UTF-8, against the reference', (
       map = byteFile('connlabel.conf', MAP);
       plain = byteFile('plain.conf', PLAIN);
       // the kernel keeps labels only in a network namespace with a rule that uses them
-      const nft = runSh(NS, `nft add table ip bytes && nft add chain ip bytes c '{ type filter hook prerouting priority 0; }' && nft add rule ip bytes c ct label set 0`);
+      const nft = runSh(
+        NS,
+        `nft add table ip bytes && nft add chain ip bytes c '{ type filter hook prerouting priority 0; }' && nft add rule ip bytes c ct label set 0`,
+      );
       expect(nft.stderr).toBe('');
       const labelSets = ['foo', 'one,bar', 'two,three'];
       for (const [i, labels] of labelSets.entries()) {
-        const args = ['-I', '-p', 'udp', '-s', `10.9.9.${i + 1}`, '-d', '10.9.9.99', '--sport', '5', '--dport', '6', '-t', '900', '--label-add', labels];
+        const args = [
+          '-I',
+          '-p',
+          'udp',
+          '-s',
+          `10.9.9.${i + 1}`,
+          '-d',
+          '10.9.9.99',
+          '--sport',
+          '5',
+          '--dport',
+          '6',
+          '-t',
+          '900',
+          '--label-add',
+          labels,
+        ];
         const r = runRef(NS, args, { labels: true, labelsFile: plain });
         expect(r.stderr).toContain('1 flow entries have been created');
       }

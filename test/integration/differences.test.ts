@@ -22,20 +22,32 @@ function load(tool: 'ref' | 'ours', lines: string[]): Run {
 
 const flush = (): void => void runRef(NS, ['-F']);
 /** The source addresses of the entries -L (or -D) printed, sorted */
-const sources = (out: string): string[] => out.split('\n').filter(Boolean).map((l) => /src=(\S+)/.exec(l)![1]).sort();
+const sources = (out: string): string[] =>
+  out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => /src=(\S+)/.exec(l)![1])
+    .sort();
 /** "--orig-vtag A --reply-vtag B" of each saved line */
-const vtags = (save: string): string[] => save.split('\n').filter(Boolean).map((l) => /--orig-vtag \d+ --reply-vtag \d+/.exec(l)![0]);
+const vtags = (save: string): string[] =>
+  save
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => /--orig-vtag \d+ --reply-vtag \d+/.exec(l)![0]);
 const bswap32 = (n: number): number => Buffer.from(Uint32Array.of(n).buffer).readUInt32BE(0);
 
 describe.skipIf(skipReason)('deliberate differences from conntrack 1.4.7', () => {
   beforeAll(() => {
     netnsAdd(NS);
     // a NAT hook, so that -I with --src-nat/--dst-nat sets up NAT (SRC_NAT_DONE/DST_NAT_DONE) as traffic would
-    runSh(NS, 'nft add table inet n; nft add chain inet n pre "{ type nat hook prerouting priority dstnat; }"; nft add chain inet n post "{ type nat hook postrouting priority srcnat; }"');
+    runSh(
+      NS,
+      'nft add table inet n; nft add chain inet n pre "{ type nat hook prerouting priority dstnat; }"; nft add chain inet n post "{ type nat hook postrouting priority srcnat; }"',
+    );
   });
   afterAll(() => netnsDel(NS));
 
-  describe('SCTP verification tags are the kernel\'s (the packets\') value', () => {
+  describe("SCTP verification tags are the kernel's (the packets') value", () => {
     const SCTP = (src: string, orig: number, reply: number): string =>
       `-I -p sctp -s ${src} -d 192.0.2.2 --sport 1 --dport 2 --state ESTABLISHED --orig-vtag ${orig} --reply-vtag ${reply} -t 100`;
     const A = 305419896; // 0x12345678
@@ -54,7 +66,7 @@ describe.skipIf(skipReason)('deliberate differences from conntrack 1.4.7', () =>
       expect(vtags(runOurs(NS, ['-L', '-o', 'save']).stdout)).toEqual([`--orig-vtag ${bswap32(A)} --reply-vtag ${bswap32(B)}`]);
     });
 
-    it('our -L -o save restored by our -R sets the same vtags; restored by 1.4.7\'s -R (or ours from 1.4.7\'s save), swapped', () => {
+    it("our -L -o save restored by our -R sets the same vtags; restored by 1.4.7's -R (or ours from 1.4.7's save), swapped", () => {
       flush();
       load('ours', [SCTP('192.0.2.1', A, B), SCTP('192.0.2.3', 7, 0)]);
       const saved = runOurs(NS, ['-L', '-o', 'save']).stdout;
@@ -93,10 +105,18 @@ describe.skipIf(skipReason)('deliberate differences from conntrack 1.4.7', () =>
 
     for (const [args, ours, ref] of [
       [['--dst-nat', '[2001:db8::1]:80'], ['2001:db8::10'], ['2001:db8::10', '2001:db8::11']],
-      [['--dst-nat', '2001:db8::1'], ['2001:db8::10', '2001:db8::12'], ['2001:db8::10', '2001:db8::11', '2001:db8::12']],
+      [
+        ['--dst-nat', '2001:db8::1'],
+        ['2001:db8::10', '2001:db8::12'],
+        ['2001:db8::10', '2001:db8::11', '2001:db8::12'],
+      ],
       [['--dst-nat', '2001:db8::9'], [], ['2001:db8::10', '2001:db8::11', '2001:db8::12']],
       [['--src-nat', '[2001:db8::9]:80'], [], ['2001:db8::13']],
-      [['--any-nat', '[2001:db8::1]:80'], ['2001:db8::10', '2001:db8::13'], ['2001:db8::10', '2001:db8::11', '2001:db8::13']],
+      [
+        ['--any-nat', '[2001:db8::1]:80'],
+        ['2001:db8::10', '2001:db8::13'],
+        ['2001:db8::10', '2001:db8::11', '2001:db8::13'],
+      ],
       // IPv4 addresses: the same as 1.4.7
       [['--dst-nat', '192.0.2.9:80'], ['192.0.2.1'], ['192.0.2.1']],
     ] as Array<[string[], string[], string[]]>) {
@@ -157,7 +177,25 @@ describe.skipIf(skipReason)('deliberate differences from conntrack 1.4.7', () =>
   });
 
   it.skipIf(!existsSync(REF148))('-I -m 0x11 -u SEEN_REPLY keeps the mark (1.4.8; 1.4.7 sets mark 2)', () => {
-    const args = ['-I', '-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '50', '-m', '0x11', '-u', 'SEEN_REPLY'];
+    const args = [
+      '-I',
+      '-s',
+      '1.1.1.1',
+      '-d',
+      '2.2.2.2',
+      '-p',
+      'udp',
+      '--sport',
+      '1',
+      '--dport',
+      '2',
+      '-t',
+      '50',
+      '-m',
+      '0x11',
+      '-u',
+      'SEEN_REPLY',
+    ];
     const markAfter = (run: (a: string[]) => Run): string => {
       flush();
       run(args);

@@ -5,7 +5,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitExited, waitLine, waitListeners, waitUntil } from '../helpers/netns.js';
+import {
+  diffTolerant,
+  netnsAdd,
+  netnsDel,
+  REPO,
+  runSh,
+  skipReason,
+  waitCaughtUp,
+  waitExited,
+  waitLine,
+  waitListeners,
+  waitUntil,
+} from '../helpers/netns.js';
 
 const NS = `ctit-ev-${process.pid}`;
 const OUT = `/tmp/ctit-ev-${process.pid}`;
@@ -24,7 +36,10 @@ const TRAFFIC = [
  * Starts ours and the reference with the same arguments, makes the events, waits until both have caught up, and
  * stops both (by pid) with the signal; each one's exit status is that of the listener itself.
  */
-function listenBoth(args: string[], signal = 'INT'): { ref: string; ours: string; refErr: string; oursErr: string; refRc: string; oursRc: string } {
+function listenBoth(
+  args: string[],
+  signal = 'INT',
+): { ref: string; ours: string; refErr: string; oursErr: string; refRc: string; oursRc: string } {
   const a = args.map((x) => `'${x}'`).join(' ');
   const script = `
     cd ${OUT}
@@ -40,7 +55,14 @@ function listenBoth(args: string[], signal = 'INT'): { ref: string; ours: string
   `;
   runSh(NS, script, { timeoutMs: 30_000 });
   const read = (f: string): string => readFileSync(join(OUT, f), 'latin1');
-  return { ref: read('ref.out'), ours: read('ours.out'), refErr: read('ref.err'), oursErr: read('ours.err'), refRc: read('ref.rc'), oursRc: read('ours.rc') };
+  return {
+    ref: read('ref.out'),
+    ours: read('ours.out'),
+    refErr: read('ref.err'),
+    oursErr: read('ours.err'),
+    refRc: read('ref.rc'),
+    oursRc: read('ours.rc'),
+  };
 }
 
 const normalize = (s: string): string =>
@@ -52,7 +74,10 @@ const normalize = (s: string): string =>
 describe.skipIf(skipReason)('conntrack -E: ours and the reference listening side by side', () => {
   beforeAll(() => {
     netnsAdd(NS);
-    runSh(NS, 'ip link set lo up; nft add table ip t; nft add chain ip t o "{ type filter hook output priority 0; }"; nft add rule ip t o ct state new accept');
+    runSh(
+      NS,
+      'ip link set lo up; nft add table ip t; nft add chain ip t o "{ type filter hook output priority 0; }"; nft add rule ip t o ct state new accept',
+    );
     runSh(NS, `mkdir -p ${OUT}`);
   });
   afterAll(() => {

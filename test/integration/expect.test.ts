@@ -5,7 +5,20 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { compareCommand, diffTolerant, lab, netnsAdd, netnsDel, REPO, runOurs, runRef, runSh, skipReason, waitCaughtUp, waitListeners } from '../helpers/netns.js';
+import {
+  compareCommand,
+  diffTolerant,
+  lab,
+  netnsAdd,
+  netnsDel,
+  REPO,
+  runOurs,
+  runRef,
+  runSh,
+  skipReason,
+  waitCaughtUp,
+  waitListeners,
+} from '../helpers/netns.js';
 
 const LAB = `ctit-exp-${process.pid}`;
 const OUT = `/tmp/ctit-exp-${process.pid}`;
@@ -17,11 +30,55 @@ function ftpMasterPort(): string {
 }
 
 const createArgs = (port: string, dport: string): string[] => [
-  '-I', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', port, '--dport', '21',
-  '--tuple-src', '10.200.1.2', '--tuple-dst', '10.200.2.2', '--tuple-port-src', '0', '--tuple-port-dst', dport,
-  '--mask-src', '255.255.255.255', '--mask-dst', '255.255.255.255', '--mask-port-src', '0', '--mask-port-dst', '65535', '-t', '200',
+  '-I',
+  'expect',
+  '-s',
+  '10.200.1.2',
+  '-d',
+  '10.200.2.2',
+  '-p',
+  'tcp',
+  '--sport',
+  port,
+  '--dport',
+  '21',
+  '--tuple-src',
+  '10.200.1.2',
+  '--tuple-dst',
+  '10.200.2.2',
+  '--tuple-port-src',
+  '0',
+  '--tuple-port-dst',
+  dport,
+  '--mask-src',
+  '255.255.255.255',
+  '--mask-dst',
+  '255.255.255.255',
+  '--mask-port-src',
+  '0',
+  '--mask-port-dst',
+  '65535',
+  '-t',
+  '200',
 ];
-const deleteArgs = (dport: string): string[] => ['-D', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', '0', '--dport', dport, '--reply-port-src', '0', '--reply-port-dst', '0'];
+const deleteArgs = (dport: string): string[] => [
+  '-D',
+  'expect',
+  '-s',
+  '10.200.1.2',
+  '-d',
+  '10.200.2.2',
+  '-p',
+  'tcp',
+  '--sport',
+  '0',
+  '--dport',
+  dport,
+  '--reply-port-src',
+  '0',
+  '--reply-port-dst',
+  '0',
+];
 
 describe.skipIf(skipReason)('the expectation table: ours and conntrack 1.4.7', () => {
   beforeAll(() => {
@@ -43,11 +100,81 @@ describe.skipIf(skipReason)('the expectation table: ours and conntrack 1.4.7', (
     ['-L', 'expect', '-s', '1.1.1.1'],
     ['-L', 'expect', '-o', 'save'],
     ['-U', 'expect'],
-    ['-G', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', '0', '--dport', '30002', '--reply-port-src', '1', '--reply-port-dst', '1'],
-    ['-G', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', '0', '--dport', '30002', '--reply-port-src', '1', '--reply-port-dst', '1', '-o', 'xml'],
-    ['-G', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', '0', '--dport', '30009', '--reply-port-src', '1', '--reply-port-dst', '1'],
+    [
+      '-G',
+      'expect',
+      '-s',
+      '10.200.1.2',
+      '-d',
+      '10.200.2.2',
+      '-p',
+      'tcp',
+      '--sport',
+      '0',
+      '--dport',
+      '30002',
+      '--reply-port-src',
+      '1',
+      '--reply-port-dst',
+      '1',
+    ],
+    [
+      '-G',
+      'expect',
+      '-s',
+      '10.200.1.2',
+      '-d',
+      '10.200.2.2',
+      '-p',
+      'tcp',
+      '--sport',
+      '0',
+      '--dport',
+      '30002',
+      '--reply-port-src',
+      '1',
+      '--reply-port-dst',
+      '1',
+      '-o',
+      'xml',
+    ],
+    [
+      '-G',
+      'expect',
+      '-s',
+      '10.200.1.2',
+      '-d',
+      '10.200.2.2',
+      '-p',
+      'tcp',
+      '--sport',
+      '0',
+      '--dport',
+      '30009',
+      '--reply-port-src',
+      '1',
+      '--reply-port-dst',
+      '1',
+    ],
     ['-G', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp'],
-    ['-D', 'expect', '-s', '10.200.1.2', '-d', '10.200.2.2', '-p', 'tcp', '--sport', '0', '--dport', '30009', '--reply-port-src', '0', '--reply-port-dst', '0'],
+    [
+      '-D',
+      'expect',
+      '-s',
+      '10.200.1.2',
+      '-d',
+      '10.200.2.2',
+      '-p',
+      'tcp',
+      '--sport',
+      '0',
+      '--dport',
+      '30009',
+      '--reply-port-src',
+      '0',
+      '--reply-port-dst',
+      '0',
+    ],
   ]) {
     it(`conntrack ${args.join(' ')}`, () => expect(compareCommand(LAB, args).problem).toBeUndefined());
   }
@@ -56,7 +183,9 @@ describe.skipIf(skipReason)('the expectation table: ours and conntrack 1.4.7', (
     const r = runOurs(LAB, createArgs(ftpMasterPort(), '40000'));
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).toBe('');
-    expect(runRef(LAB, ['-L', 'expect']).stdout).toMatch(/proto=6 src=10\.200\.1\.2 dst=10\.200\.2\.2 sport=0 dport=40000 .* master-src=10\.200\.1\.2 .* helper=ftp/);
+    expect(runRef(LAB, ['-L', 'expect']).stdout).toMatch(
+      /proto=6 src=10\.200\.1\.2 dst=10\.200\.2\.2 sport=0 dport=40000 .* master-src=10\.200\.1\.2 .* helper=ftp/,
+    );
   });
 
   it('-D expect deletes it as the reference does: nothing printed, "0 expectations have been shown.", exit 1', () => {
@@ -102,7 +231,11 @@ describe.skipIf(skipReason)('-E expect: ours and the reference listening side by
   });
   afterAll(() => netnsDel(NS));
 
-  for (const args of [['-E', 'expect'], ['-E', 'expect', '-o', 'xml'], ['-E', 'expect', '-o', 'timestamp']]) {
+  for (const args of [
+    ['-E', 'expect'],
+    ['-E', 'expect', '-o', 'xml'],
+    ['-E', 'expect', '-o', 'timestamp'],
+  ]) {
     it(`conntrack ${args.join(' ')}`, () => {
       const a = args.join(' ');
       // the kernel reports a master's expectations only if the master was created while someone listened:

@@ -47,9 +47,15 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
   });
 
   for (const [args, pipeline] of [
-    [['--tally', 'src'], "conntrack -L 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^src=/) { print $i; break } }' | sort | uniq -c | sort -nr"],
+    [
+      ['--tally', 'src'],
+      "conntrack -L 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^src=/) { print $i; break } }' | sort | uniq -c | sort -nr",
+    ],
     [['-p', 'tcp', '--tally', 'dport'], "conntrack -L -p tcp 2>/dev/null | awk '{print $8}' | sort | uniq -c | sort -nr"],
-    [['-p', 'tcp', '--tally', 'state'], "conntrack -L -p tcp 2>/dev/null | awk '{print $4}' | sed 's/^/state=/' | sort | uniq -c | sort -nr"],
+    [
+      ['-p', 'tcp', '--tally', 'state'],
+      "conntrack -L -p tcp 2>/dev/null | awk '{print $4}' | sed 's/^/state=/' | sort | uniq -c | sort -nr",
+    ],
     [['-m', '1', '--tally', 'dst'], "conntrack -L -m 1 2>/dev/null | awk '{print $6}' | sort | uniq -c | sort -nr"],
   ] as Array<[string[], string]>) {
     it(`-L ${args.join(' ')} counts what the reference's pipeline counts`, () => {
@@ -81,12 +87,20 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
   it('-L -o json: one valid object per entry, the same entries as the default format', () => {
     const json = runOurs(NS, ['-L', '-o', 'json']);
     const text = runRef(NS, ['-L']);
-    const objs = json.stdout.split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const objs = json.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     expect(objs.length).toBe(3000);
     expect(json.stderr).toBe(text.stderr);
     for (const o of objs) expect(validate(SCHEMA, o)).toEqual([]);
     const key = (src: string, sport: number): string => `${src}:${sport}`;
-    const fromText = new Set(text.stdout.split('\n').slice(0, -1).map((l) => key(/src=(\S+)/.exec(l)![1], Number(/sport=(\d+)/.exec(l)![1]))));
+    const fromText = new Set(
+      text.stdout
+        .split('\n')
+        .slice(0, -1)
+        .map((l) => key(/src=(\S+)/.exec(l)![1], Number(/sport=(\d+)/.exec(l)![1]))),
+    );
     expect(new Set(objs.map((o) => key(o.original.src, o.original.sport)))).toEqual(fromText);
   });
 
@@ -98,14 +112,20 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
     expect(g.state).toBe('ESTABLISHED');
     const upd = runOurs(NS, ['-U', '-s', '10.9.0.0', '-p', 'tcp', '--dport', '443', '-m', '77', '-o', 'json']);
     expect(upd.status).toBe(0);
-    const updated = upd.stdout.split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const updated = upd.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     expect(updated.length).toBeGreaterThan(0);
     for (const o of updated) {
       expect(validate(SCHEMA, o)).toEqual([]);
       expect(o.mark).toBe(77);
     }
     const del = runOurs(NS, ['-D', '-m', '77', '-o', 'json']);
-    const deleted = del.stdout.split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const deleted = del.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     expect(deleted.length).toBe(updated.length);
     expect(del.stderr).toBe(`conntrack v1.4.7 (conntrack-tools): ${deleted.length} flow entries have been deleted.\n`);
     expect(runRef(NS, ['-L', '-m', '77']).stderr).toContain(' 0 flow entries');
@@ -121,7 +141,10 @@ describe.skipIf(skipReason)('--tally and -o json on a real table', () => {
       wait
       cat /tmp/ctit-x-${process.pid}.ev; rm -f /tmp/ctit-x-${process.pid}.ev`;
     const r = runSh(NS, `PATH=/usr/sbin:$PATH; ${script}`, { timeoutMs: 20_000 });
-    const events = r.stdout.split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const events = r.stdout
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(['new', 'update', 'destroy']);
     for (const e of events) {
       expect(validate(SCHEMA, e)).toEqual([]);
@@ -147,7 +170,10 @@ describe.skipIf(skipReason)('--tally of ports on a table of every protocol', () 
   for (const key of ['sport', 'dport']) {
     it(`-L --tally ${key} counts what the reference's pipeline counts (GRE, ICMP and IPv6 entries included)`, () => {
       const ours = runOurs(MIXED_NS, ['-L', '--tally', key]);
-      const ref = runSh(MIXED_NS, `PATH=/usr/sbin:$PATH; conntrack -L 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^${key}=/) { print $i; break } }' | sort | uniq -c | sort -nr`);
+      const ref = runSh(
+        MIXED_NS,
+        `PATH=/usr/sbin:$PATH; conntrack -L 2>/dev/null | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^${key}=/) { print $i; break } }' | sort | uniq -c | sort -nr`,
+      );
       expect(ours.status).toBe(0);
       const got = counts(ours.stdout);
       const none = got.get(`${key}=-`) ?? 0;

@@ -58,10 +58,38 @@ const RULESET = `table inet lab {
 }
 `;
 
-const tcpEntry = (src: string, sport: string, dport: string, state: string, ...rest: string[]): string[] =>
-  ['-s', src, '-d', '10.50.0.1', '-p', 'tcp', '--sport', sport, '--dport', dport, '--state', state, '-t', '300', ...rest];
-const udpEntry = (src: string, dst: string, sport: string, ...rest: string[]): string[] =>
-  ['-s', src, '-d', dst, '-p', 'udp', '--sport', sport, '--dport', '53', '-t', '300', ...rest];
+const tcpEntry = (src: string, sport: string, dport: string, state: string, ...rest: string[]): string[] => [
+  '-s',
+  src,
+  '-d',
+  '10.50.0.1',
+  '-p',
+  'tcp',
+  '--sport',
+  sport,
+  '--dport',
+  dport,
+  '--state',
+  state,
+  '-t',
+  '300',
+  ...rest,
+];
+const udpEntry = (src: string, dst: string, sport: string, ...rest: string[]): string[] => [
+  '-s',
+  src,
+  '-d',
+  dst,
+  '-p',
+  'udp',
+  '--sport',
+  sport,
+  '--dport',
+  '53',
+  '-t',
+  '300',
+  ...rest,
+];
 
 /** loaded with one -I each (1.4.7 crashes on an -R file of several lines that set labels) */
 const ENTRIES: string[][] = [
@@ -88,14 +116,17 @@ function reset(zones: boolean): void {
 }
 
 /** one line per entry, sorted, with marks, zones, labels and everything but ids */
-const listed = (args: string[] = []): string[] =>
-  sortedLines(runRef(NS, ['-L', '-o', 'extended,labels', ...args], L).stdout);
+const listed = (args: string[] = []): string[] => sortedLines(runRef(NS, ['-L', '-o', 'extended,labels', ...args], L).stdout);
 const tableNow = (): string => listed().join('\n');
 const bed = (zones: boolean): TableBed => ({ reset: () => reset(zones), table: tableNow, ours });
 
 /** an entry's line without what changes (timeout, use) and without its mark and labels */
 const identity = (line: string): string =>
-  line.replace(/^(ipv[46]\s+\d+\s+\S+\s+\d+\s+)\d+ /, '$1').replace(/ use=\d+/, '').replace(/ mark=\d+/, '').replace(/ labels=.*$/, '');
+  line
+    .replace(/^(ipv[46]\s+\d+\s+\S+\s+\d+\s+)\d+ /, '$1')
+    .replace(/ use=\d+/, '')
+    .replace(/ mark=\d+/, '')
+    .replace(/ labels=.*$/, '');
 
 describe.skipIf(skipReason)('-I, -U, -D and -R with labels, zones and status filters: ours and the reference', () => {
   let can148 = false;
@@ -168,7 +199,22 @@ describe.skipIf(skipReason)('-I, -U, -D and -R with labels, zones and status fil
   const REF147_CASES: string[][] = [
     I(...udpEntry('10.9.9.9', '10.50.0.1', '9', '--label-add', 'foo,bar')),
     I(...udpEntry('10.9.9.9', '10.50.0.1', '9', '--label-add', 'ops-team', '-w', '7')),
-    I(...tcpEntry('10.9.9.8', '9', '22', 'ESTABLISHED', '-u', 'SEEN_REPLY,ASSURED', '-m', '3', '--label-add', 'baz qux', '--orig-zone', '2')),
+    I(
+      ...tcpEntry(
+        '10.9.9.8',
+        '9',
+        '22',
+        'ESTABLISHED',
+        '-u',
+        'SEEN_REPLY,ASSURED',
+        '-m',
+        '3',
+        '--label-add',
+        'baz qux',
+        '--orig-zone',
+        '2',
+      ),
+    ),
     I(...udpEntry('2001:db8::9', '2001:db8::2', '9', '--label-add', 'unused-bit')),
     I(...udpEntry('10.40.0.2', '10.50.0.1', '2', '--label-add', 'foo')), // exists already
     I(...udpEntry('10.9.9.9', '10.50.0.1', '9', '--label-add', 'nosuchlabel')),
@@ -329,7 +375,8 @@ function expectedAfterUpdate(args: string[], before: string, after: string): str
   let labels = (/ labels=(.*)$/.exec(before)?.[1] ?? '').split(',').filter(Boolean);
   const ORDER = ['foo', 'bar', 'baz qux', 'ops-team', 'unused-bit'];
   const del = args.includes('--label-del') ? opt('--label-del') : undefined;
-  if (args.includes('--label-del')) labels = del === undefined || del.startsWith('-') ? [] : labels.filter((l) => !del.split(',').includes(l));
+  if (args.includes('--label-del'))
+    labels = del === undefined || del.startsWith('-') ? [] : labels.filter((l) => !del.split(',').includes(l));
   const add = opt('--label-add');
   if (add) labels = ORDER.filter((l) => labels.includes(l) || add.split(',').includes(l));
   let line = before.replace(/ labels=.*$/, '') + (labels.length ? ` labels=${labels.join(',')}` : '');

@@ -4,7 +4,22 @@
 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOnTable, diffTolerant, have148, netnsAdd, netnsDel, REPO, Run, run148 as run148In, runOurs, runPiped, runRef, skipReason, sortedLines, TableBed } from '../helpers/netns.js';
+import {
+  compareOnTable,
+  diffTolerant,
+  have148,
+  netnsAdd,
+  netnsDel,
+  REPO,
+  Run,
+  run148 as run148In,
+  runOurs,
+  runPiped,
+  runRef,
+  skipReason,
+  sortedLines,
+  TableBed,
+} from '../helpers/netns.js';
 
 const NS = `ctit-mod-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
@@ -22,8 +37,7 @@ function reset(load = true): void {
 }
 
 /** The whole table as the reference lists it (marks, zones, NAT, state), sorted, ids left out. */
-const tableNow = (): string =>
-  sortedLines(runRef(NS, ['-L']).stdout).join('\n');
+const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 const run148 = (args: string[]): Run => run148In(NS, args);
 
@@ -34,17 +48,110 @@ const compare = (ref: (a: string[]) => Run, args: string[], load = true): void =
 const I = (...a: string[]): string[] => ['-I', ...a];
 const CREATE_CASES: string[][] = [
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'ESTABLISHED', '-t', '50'),
-  I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'TIME_WAIT', '-t', '50', '-u', 'SEEN_REPLY,ASSURED', '-m', '0x11'),
+  I(
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '-p',
+    'tcp',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '--state',
+    'TIME_WAIT',
+    '-t',
+    '50',
+    '-u',
+    'SEEN_REPLY,ASSURED',
+    '-m',
+    '0x11',
+  ),
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '50', '-w', '7'),
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '50', '--orig-zone', '3'),
-  I('-s', '1.1.1.1', '-d', '2.2.2.2', '-r', '3.3.3.3', '-q', '1.1.1.1', '-p', 'udp', '--sport', '1', '--dport', '2', '--reply-port-src', '2', '--reply-port-dst', '1', '-t', '50'),
+  I(
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '-r',
+    '3.3.3.3',
+    '-q',
+    '1.1.1.1',
+    '-p',
+    'udp',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '--reply-port-src',
+    '2',
+    '--reply-port-dst',
+    '1',
+    '-t',
+    '50',
+  ),
   I('-r', '2.2.2.2', '-q', '1.1.1.1', '-p', 'udp', '--reply-port-src', '2', '--reply-port-dst', '1', '-t', '50'),
-  I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'ESTABLISHED', '-t', '50', '--src-nat', '9.9.9.9'),
-  I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'ESTABLISHED', '-t', '50', '--dst-nat', '9.9.9.9:8080'),
+  I(
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '-p',
+    'tcp',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '--state',
+    'ESTABLISHED',
+    '-t',
+    '50',
+    '--src-nat',
+    '9.9.9.9',
+  ),
+  I(
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '-p',
+    'tcp',
+    '--sport',
+    '1',
+    '--dport',
+    '2',
+    '--state',
+    'ESTABLISHED',
+    '-t',
+    '50',
+    '--dst-nat',
+    '9.9.9.9:8080',
+  ),
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'icmp', '--icmp-type', '8', '--icmp-code', '0', '--icmp-id', '9', '-t', '30'),
   I('-s', '2001:db8::1', '-d', '2001:db8::2', '-p', 'icmpv6', '--icmpv6-type', '128', '--icmpv6-code', '0', '--icmpv6-id', '5', '-t', '30'),
   I('-s', '2001:db8::1', '-d', '2001:db8::2', '-p', 'tcp', '--sport', '10', '--dport', '20', '--state', 'SYN_SENT', '-t', '30'),
-  I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'sctp', '--sport', '5', '--dport', '6', '--state', 'ESTABLISHED', '--orig-vtag', '10', '--reply-vtag', '11', '-t', '50'),
+  I(
+    '-s',
+    '1.1.1.1',
+    '-d',
+    '2.2.2.2',
+    '-p',
+    'sctp',
+    '--sport',
+    '5',
+    '--dport',
+    '6',
+    '--state',
+    'ESTABLISHED',
+    '--orig-vtag',
+    '10',
+    '--reply-vtag',
+    '11',
+    '-t',
+    '50',
+  ),
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'gre', '--srckey', '0x10', '--dstkey', '0x20', '-t', '50'),
   I('-s', '1.1.1.1', '-d', '2.2.2.2', '-p', '50', '-t', '50'),
   I('-s', '192.0.2.22', '-d', '198.51.100.22', '-p', 'udp', '--sport', '5353', '--dport', '53', '-t', '50'),
@@ -80,9 +187,26 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
   });
 
   describe.skipIf(!CAN148)('against conntrack 1.4.8 where it fixed 1.4.7', () => {
-    it('-A of a new entry', () => compare(run148, ['-A', '-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '50']));
+    it('-A of a new entry', () =>
+      compare(run148, ['-A', '-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '50']));
     it('-A of an existing entry updates it', () =>
-      compare(run148, ['-A', '-s', '192.0.2.22', '-d', '198.51.100.22', '-p', 'udp', '--sport', '5353', '--dport', '53', '-t', '50', '-m', '9']));
+      compare(run148, [
+        '-A',
+        '-s',
+        '192.0.2.22',
+        '-d',
+        '198.51.100.22',
+        '-p',
+        'udp',
+        '--sport',
+        '5353',
+        '--dport',
+        '53',
+        '-t',
+        '50',
+        '-m',
+        '9',
+      ]));
     // (no zoned entry matches: those are where we differ from 1.4.8 on purpose, see below)
     it('-U without a family uses each entry its own', () => compare(run148, ['-U', '-p', 'sctp', '-m', '3']));
     it('-U -p tcp --dport 443 -m 1', () => compare(run148, ['-U', '-p', 'tcp', '--dport', '443', '-m', '1']));
@@ -130,12 +254,18 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
   /** `-L -o save`, sorted by everything but the remaining timeout (which may tick between the two runs) */
   const savedTable = (): string => {
     const key = (l: string): string => l.replace(/ -t \d+/, '');
-    return runRef(NS, ['-L', '-o', 'save']).stdout.split('\n').sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)).join('\n');
+    return runRef(NS, ['-L', '-o', 'save'])
+      .stdout.split('\n')
+      .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+      .join('\n');
   };
   const KEEP = (l: string[]): string[] => l;
   for (const [name, edit] of [
     ['loads what the reference loads', KEEP],
-    ['stops at an existing entry where the reference stops', (l: string[]) => [...l.slice(0, 400), l[100].replace('-A', '-I'), ...l.slice(400)]],
+    [
+      'stops at an existing entry where the reference stops',
+      (l: string[]) => [...l.slice(0, 400), l[100].replace('-A', '-I'), ...l.slice(400)],
+    ],
     ['applies nothing when a late line does not parse', (l: string[]) => [...l, l[6].replace('ESTABLISHED', 'ESTABLISHD')]],
   ] as const) {
     it(`-R of many lines in a few shapes ${name}`, () => {
@@ -181,7 +311,11 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
     ['an unsupported command', '-I -s 1.1.1.1 -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 50\n-L\n', 'ref'],
     // 1.4.7's -U loses its printed lines (see above): 1.4.8 is the reference here. -U is the last line: both
     // releases take -m (and -l) of every -U from the file's LAST line (the global cur_tmpl), see below
-    ['quotes and -D/-U/-F lines', '-I -s "1.1.1.1" -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 50\n-D -s 192.0.2.10\n-U -s 1.1.1.1 -m 4\n', '1.4.8'],
+    [
+      'quotes and -D/-U/-F lines',
+      '-I -s "1.1.1.1" -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 50\n-D -s 192.0.2.10\n-U -s 1.1.1.1 -m 4\n',
+      '1.4.8',
+    ],
   ] as const) {
     it.skipIf(tool === '1.4.8' && !CAN148)(`-R with ${name}`, () => {
       reset();
@@ -196,7 +330,7 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
     });
   }
 
-  it('-R applies each -U line its own mark (conntrack uses the mark of the file\'s last line for all)', () => {
+  it("-R applies each -U line its own mark (conntrack uses the mark of the file's last line for all)", () => {
     reset();
     const o = piped('ours', '-U -s 192.0.2.22 -p udp --sport 5353 -m 4\n-D -s 192.0.2.10\n');
     expect(o.status).toBe(0);
@@ -206,7 +340,10 @@ describe.skipIf(skipReason)('-I, -A, -U and -R on identical tables: ours and con
   it('conntrack -L -o save | conntrack -R - round-trips the loaded table', () => {
     reset();
     // the generic DCCP entry saves as "-p dccp" without --state, which -I refuses: both tools stop there
-    const saved = runRef(NS, ['-L', '-o', 'save']).stdout.split('\n').filter((l) => !l.includes('-p dccp')).join('\n');
+    const saved = runRef(NS, ['-L', '-o', 'save'])
+      .stdout.split('\n')
+      .filter((l) => !l.includes('-p dccp'))
+      .join('\n');
     reset(false);
     expect(piped('ref', saved).status).toBe(0);
     const refTable = tableNow();

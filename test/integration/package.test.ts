@@ -13,7 +13,12 @@ const NS = `ctit-pkg-${process.pid}`;
 const TSC = join(REPO, 'node_modules/.bin/tsc');
 
 function sh(cmd: string, args: string[], cwd: string): { stdout: string; stderr: string; status: number } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', status: r.status ?? -1 };
 }
 
@@ -26,7 +31,10 @@ describe.skipIf(skipReason)('npm pack, install -g and a consumer project', { tim
     // a copy of the tree as git sees it (tracked and new files, nothing ignored), with this tree's node_modules
     const src = join(work, 'src');
     mkdirSync(src);
-    const tar = spawnSync('bash', ['-c', `cd '${REPO}' && git ls-files -co --exclude-standard -z | tar cf - --null -T - | tar xf - -C '${src}'`]);
+    const tar = spawnSync('bash', [
+      '-c',
+      `cd '${REPO}' && git ls-files -co --exclude-standard -z | tar cf - --null -T - | tar xf - -C '${src}'`,
+    ]);
     if (tar.status !== 0) throw new Error(`copy failed: ${tar.stderr}`);
     symlinkSync(join(REPO, 'node_modules'), join(src, 'node_modules'));
     const pack = sh('npm', ['pack', '--pack-destination', work], src);
@@ -41,7 +49,14 @@ describe.skipIf(skipReason)('npm pack, install -g and a consumer project', { tim
   });
 
   it('ships the built CLI and library, and no tests, fixtures, sources or source maps', () => {
-    for (const f of ['package/bin/conntrack', 'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/conntrack.cjs', 'package/dist/event-receiver.js', 'package/man/conntrack-ts.8'])
+    for (const f of [
+      'package/bin/conntrack',
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+      'package/dist/conntrack.cjs',
+      'package/dist/event-receiver.js',
+      'package/man/conntrack-ts.8',
+    ])
       expect(files).toContain(f);
     expect(files.filter((f) => /^package\/(test|fixtures|src|scripts|bench)\//.test(f) || f.endsWith('.map'))).toEqual([]);
   });
@@ -67,7 +82,10 @@ describe.skipIf(skipReason)('npm pack, install -g and a consumer project', { tim
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, type: 'module' }));
     const inst = sh('npm', ['install', '--prefer-offline', tarball], app);
     expect(inst.status, inst.stderr).toBe(0);
-    writeFileSync(join(app, 'use.mjs'), "import { ConntrackClient, formatFlowDefault } from 'conntrack-ts';\nconsole.log(typeof ConntrackClient, typeof formatFlowDefault);\n");
+    writeFileSync(
+      join(app, 'use.mjs'),
+      "import { ConntrackClient, formatFlowDefault } from 'conntrack-ts';\nconsole.log(typeof ConntrackClient, typeof formatFlowDefault);\n",
+    );
     expect(sh('node', ['use.mjs'], app).stdout).toBe('function function\n');
     writeFileSync(
       join(app, 'use.ts'),
@@ -75,8 +93,29 @@ describe.skipIf(skipReason)('npm pack, install -g and a consumer project', { tim
         'export async function count(): Promise<number | undefined> {\n  const c: ConntrackClient = ConntrackClient.open();\n  const n = await c.count();\n  c.close();\n  return n;\n}\n' +
         'export const src = (f: Flow): string | undefined => f.orig?.src;\n',
     );
-    for (const [module, resolution] of [['node16', 'node16'], ['esnext', 'bundler']]) {
-      const r = sh(TSC, ['--noEmit', '--strict', '--skipLibCheck', 'false', '--module', module, '--moduleResolution', resolution, '--types', 'node', '--typeRoots', join(REPO, 'node_modules/@types'), 'use.ts'], app);
+    for (const [module, resolution] of [
+      ['node16', 'node16'],
+      ['esnext', 'bundler'],
+    ]) {
+      const r = sh(
+        TSC,
+        [
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          'false',
+          '--module',
+          module,
+          '--moduleResolution',
+          resolution,
+          '--types',
+          'node',
+          '--typeRoots',
+          join(REPO, 'node_modules/@types'),
+          'use.ts',
+        ],
+        app,
+      );
       expect(r.stdout + r.stderr, resolution).toBe('');
       expect(r.status).toBe(0);
     }

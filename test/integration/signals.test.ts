@@ -26,7 +26,11 @@ function reset(): void {
 }
 
 /** The original source address of each line (each entry has a distinct one). */
-const sources = (text: string): string[] => text.split('\n').filter(Boolean).map((l) => /src=(\S+)/.exec(l)?.[1] ?? `?${l}`);
+const sources = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => /src=(\S+)/.exec(l)?.[1] ?? `?${l}`);
 
 interface Interrupted {
   status: number;
@@ -44,7 +48,10 @@ type How = 'SIGTERM' | 'SIGHUP' | 'SIGINT' | 'SIGINT in the background';
  */
 function interrupt(tool: Tool, args: string[], how: How, started = '[ -s out ]'): Interrupted {
   // a simple command, as an admin's script runs it (bash's own exec would restore the script's dispositions)
-  const exe = tool === 'ours' ? `CONNTRACK_ARGV0=conntrack ${REPO}/bin/conntrack` : `bash -c 'exec -a conntrack "$0" "$@"' ${tool === 'ref' ? REF : REF148}`;
+  const exe =
+    tool === 'ours'
+      ? `CONNTRACK_ARGV0=conntrack ${REPO}/bin/conntrack`
+      : `bash -c 'exec -a conntrack "$0" "$@"' ${tool === 'ref' ? REF : REF148}`;
   const background = how === 'SIGINT in the background';
   const signal = background ? 'SIGINT' : how;
   const script = [
@@ -139,7 +146,12 @@ describe.skipIf(skipReason)('-D and -U interrupted by a signal: what changed is 
       }
       expect([...ours.printed].sort()).toEqual([...updated].sort());
       expect(new Set(ours.printed).size).toBe(ours.printed.length);
-      expect(readFileSync(join(DIR, 'out'), 'latin1').split('\n').filter(Boolean).every((l) => l.includes(' mark=2 '))).toBe(true);
+      expect(
+        readFileSync(join(DIR, 'out'), 'latin1')
+          .split('\n')
+          .filter(Boolean)
+          .every((l) => l.includes(' mark=2 ')),
+      ).toBe(true);
       expect(ours.stderr).toBe(`conntrack v1.4.7 (conntrack-tools): ${ours.printed.length} flow entries have been updated.\n`);
     });
   });

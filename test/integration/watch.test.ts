@@ -62,10 +62,14 @@ describe.skipIf(skip)('conntrack --watch in a terminal (tmux)', () => {
   };
   beforeAll(() => {
     netnsAdd(NS);
-    runSh(NS, 'ip link set lo up; nft add table ip t; nft add chain ip t o "{ type filter hook output priority 0; }"; nft add rule ip t o ct state established,new accept');
+    runSh(
+      NS,
+      'ip link set lo up; nft add table ip t; nft add chain ip t o "{ type filter hook output priority 0; }"; nft add rule ip t o ct state established,new accept',
+    );
     // known entries: 5 tcp from 10.9.0.1 to :443 (ESTABLISHED), 3 udp from 10.9.0.2 to 10.9.2.1:53
     const ins: string[] = [];
-    for (let i = 1; i <= 5; i++) ins.push(`${REF} -I -s 10.9.0.1 -d 10.9.1.${i} -p tcp --sport ${4000 + i} --dport 443 --state ESTABLISHED -t 300`);
+    for (let i = 1; i <= 5; i++)
+      ins.push(`${REF} -I -s 10.9.0.1 -d 10.9.1.${i} -p tcp --sport ${4000 + i} --dport 443 --state ESTABLISHED -t 300`);
     for (let i = 1; i <= 3; i++) ins.push(`${REF} -I -s 10.9.0.2 -d 10.9.2.1 -p udp --sport ${5000 + i} --dport 53 -t 300`);
     const r = runSh(NS, ins.map((c) => `${c} >/dev/null 2>&1`).join('; ') + `; ${REF} -C`);
     expect(r.stdout.trim()).toBe('8');

@@ -39,7 +39,12 @@ const hold = (s) => {
 };
 const ignoreErrors = (s) => s.on('error', (e) => log('socket error', e.code ?? e.message));
 const withTimeout = (p, ms, what) =>
-  Promise.race([p, sleep(ms).then(() => { throw new Error(`timeout: ${what}`); })]);
+  Promise.race([
+    p,
+    sleep(ms).then(() => {
+      throw new Error(`timeout: ${what}`);
+    }),
+  ]);
 const v4 = (a) => (a && a.startsWith('::ffff:') ? a.slice(7) : a);
 
 // ---------------------------------------------------------------- TCP helpers (client side)
@@ -50,9 +55,25 @@ function tcpConnect(opts, { softMs = 0 } = {}) {
     const s = ignoreErrors(net.connect({ allowHalfOpen: opts.allowHalfOpen ?? false, ...opts }));
     hold(s);
     let done = false;
-    s.once('connect', () => { if (!done) { done = true; resolve(s); } });
-    s.once('error', (e) => { if (!done) { done = true; reject(e); } });
-    if (softMs) setTimeout(() => { if (!done) { done = true; resolve(s); } }, softMs);
+    s.once('connect', () => {
+      if (!done) {
+        done = true;
+        resolve(s);
+      }
+    });
+    s.once('error', (e) => {
+      if (!done) {
+        done = true;
+        reject(e);
+      }
+    });
+    if (softMs)
+      setTimeout(() => {
+        if (!done) {
+          done = true;
+          resolve(s);
+        }
+      }, softMs);
   });
 }
 
@@ -68,12 +89,12 @@ function lines(sock) {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i + 1);
       buf = buf.slice(i + 1);
-      if (waiters.length) waiters.shift()(line); else queue.push(line);
+      if (waiters.length) waiters.shift()(line);
+      else queue.push(line);
     }
   });
   return {
-    next: (ms = 3000) =>
-      withTimeout(new Promise((r) => (queue.length ? r(queue.shift()) : waiters.push(r))), ms, 'line'),
+    next: (ms = 3000) => withTimeout(new Promise((r) => (queue.length ? r(queue.shift()) : waiters.push(r))), ms, 'line'),
   };
 }
 
@@ -117,7 +138,10 @@ function serveTcp(port, behaviour = 'hold', onConn) {
     ignoreErrors(s);
     hold(s);
     if (onConn) return onConn(s);
-    if (behaviour === 'close-first') { s.end(); return; }
+    if (behaviour === 'close-first') {
+      s.end();
+      return;
+    }
     if (behaviour === 'end-on-end') s.on('end', () => s.end());
     s.on('data', (d) => s.write(d)); // echo
   });
@@ -144,7 +168,11 @@ function ftpSession(s) {
   const loop = async () => {
     for (let i = 0; i < 20; i++) {
       let line;
-      try { line = await l.next(20_000); } catch { return; }
+      try {
+        line = await l.next(20_000);
+      } catch {
+        return;
+      }
       const cmd = line.trim();
       const verb = cmd.split(' ')[0].toUpperCase();
       const local = s.localAddress;
@@ -175,8 +203,9 @@ function ftpSession(s) {
           hold(d);
           d.on('connect', () => d.write('226 data\r\n'));
         }
-      } else if (verb === 'QUIT') { s.write('221 Bye\r\n'); }
-      else s.write('200 OK\r\n');
+      } else if (verb === 'QUIT') {
+        s.write('221 Bye\r\n');
+      } else s.write('200 OK\r\n');
     }
   };
   s.write('220 ctlab FTP ready\r\n');
@@ -224,8 +253,16 @@ function sipHandler(s, m, r) {
 
 async function server() {
   const tcp = {
-    80: 'hold', 7001: 'hold', 7002: 'hold', 7003: 'hold', 7004: 'hold', 7005: 'hold',
-    7006: 'close-first', 7007: 'end-on-end', 7008: 'hold', 8000: 'hold',
+    80: 'hold',
+    7001: 'hold',
+    7002: 'hold',
+    7003: 'hold',
+    7004: 'hold',
+    7005: 'hold',
+    7006: 'close-first',
+    7007: 'end-on-end',
+    7008: 'hold',
+    8000: 'hold',
   };
   await Promise.all(Object.entries(tcp).map(([p, b]) => serveTcp(Number(p), b)));
   await serveTcp(21, null, ftpSession);
@@ -252,7 +289,6 @@ async function router() {
 
 // ---------------------------------------------------------------- client
 
-
 let activePort = 31000; // PORT data ports: 31001, 31002
 
 async function ftpClient({ host, port, steps }) {
@@ -260,14 +296,20 @@ async function ftpClient({ host, port, steps }) {
   const s = await tcpConnect({ host, port });
   const l = lines(s);
   await l.next(); // 220
-  const send = async (c) => { s.write(c + '\r\n'); return l.next(); };
+  const send = async (c) => {
+    s.write(c + '\r\n');
+    return l.next();
+  };
   await send('USER anonymous');
   await send('PASS lab@');
   for (const [i, step] of steps.entries()) {
     if (step === 'PASV' || step === 'EPSV') {
       const reply = await send(step);
       if (step === 'PASV' && steps[i + 1] === 'connect-data') {
-        const n = reply.match(/\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/).slice(1).map(Number);
+        const n = reply
+          .match(/\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/)
+          .slice(1)
+          .map(Number);
         const d = await tcpConnect({ host: n.slice(0, 4).join('.'), port: n[4] * 256 + n[5] });
         await lines(d).next();
       }
@@ -281,7 +323,11 @@ async function ftpClient({ host, port, steps }) {
         let got;
         await new Promise((listening, failed) => {
           got = new Promise((resolve) => {
-            const srv = net.createServer({ allowHalfOpen: true }, (d) => { ignoreErrors(d); hold(d); d.once('data', resolve); });
+            const srv = net.createServer({ allowHalfOpen: true }, (d) => {
+              ignoreErrors(d);
+              hold(d);
+              d.once('data', resolve);
+            });
             srv.once('error', failed);
             srv.listen({ port: dport, host: '0.0.0.0' }, listening);
           });
@@ -299,28 +345,43 @@ async function ftpClient({ host, port, steps }) {
 async function client() {
   const jobs = [];
   const job = (name, fn) =>
-    jobs.push(fn().then(
-      () => log('ok', name),
-      (e) => { log('FAILED', name, e.message); throw new Error(`${name}: ${e.message}`); },
-    ));
+    jobs.push(
+      fn().then(
+        () => log('ok', name),
+        (e) => {
+          log('FAILED', name, e.message);
+          throw new Error(`${name}: ${e.message}`);
+        },
+      ),
+    );
 
   // --- TCP over IPv4 through the router, one server port per final conntrack state
   job('tcp/80 established (ct mark 42)', () => tcpExchange({ host: SRV4, port: 80 }, 'GET / HTTP/1.0\r\n\r\n'));
   job('tcp/7001 established', () => tcpExchange({ host: SRV4, port: 7001 }, 'data\r\n'.repeat(20)));
   job('tcp/7002 SYN_SENT', () => tcpConnect({ host: SRV4, port: 7002 }, { softMs: 400 }));
   job('tcp/7003 SYN_RECV', () => tcpConnect({ host: SRV4, port: 7003 }, { softMs: 400 }));
-  job('tcp/7004 FIN_WAIT', async () => { const s = await tcpConnect({ host: SRV4, port: 7004 }); s.end(); });
-  job('tcp/7005 CLOSE_WAIT', async () => { const s = await tcpConnect({ host: SRV4, port: 7005 }); s.end(); });
+  job('tcp/7004 FIN_WAIT', async () => {
+    const s = await tcpConnect({ host: SRV4, port: 7004 });
+    s.end();
+  });
+  job('tcp/7005 CLOSE_WAIT', async () => {
+    const s = await tcpConnect({ host: SRV4, port: 7005 });
+    s.end();
+  });
   job('tcp/7006 LAST_ACK', () => tcpConnect({ host: SRV4, port: 7006 })); // server closes first, we close back
   job('tcp/7007 TIME_WAIT', async () => {
     const s = await tcpExchange({ host: SRV4, port: 7007 });
     s.end();
   });
-  job('tcp/7008 CLOSE', async () => { const s = await tcpExchange({ host: SRV4, port: 7008 }); s.resetAndDestroy(); });
+  job('tcp/7008 CLOSE', async () => {
+    const s = await tcpExchange({ host: SRV4, port: 7008 });
+    s.resetAndDestroy();
+  });
   // Simultaneous open, first half: fixed ports; the server namespace drops this SYN at its input, the
   // server then connects back from 7009 (mode "simopen") and the client namespace drops that SYN.
   job('tcp/7009 simopen first half', () =>
-    tcpConnect({ host: SRV4, port: 7009, localAddress: '10.200.1.2', localPort: 40000 }, { softMs: 300 }));
+    tcpConnect({ host: SRV4, port: 7009, localAddress: '10.200.1.2', localPort: 40000 }, { softMs: 300 }),
+  );
 
   // --- NAT
   job('tcp DNAT 10.200.1.1:8080 -> 10.200.2.2:80', () => tcpExchange({ host: RTR4, port: 8080 }));
@@ -332,7 +393,10 @@ async function client() {
   // --- TCP over IPv6
   job('tcp6/80 established', () => tcpExchange({ host: SRV6, port: 80 }));
   job('tcp6/7002 SYN_SENT', () => tcpConnect({ host: SRV6, port: 7002 }, { softMs: 400 }));
-  job('tcp6/7007 TIME_WAIT', async () => { const s = await tcpExchange({ host: SRV6, port: 7007 }); s.end(); });
+  job('tcp6/7007 TIME_WAIT', async () => {
+    const s = await tcpExchange({ host: SRV6, port: 7007 });
+    s.end();
+  });
 
   // --- UDP
   job('udp/53 replied (ct mark 7)', async () => udpAsk(await udpSocket(4), SRV4, 53, 'query'));
@@ -344,14 +408,18 @@ async function client() {
     await sleep(2200);
     await udpAsk(s, SRV4, 5000, 'two');
   });
-  job('udp/5002 unreplied', async () => { (await udpSocket(4)).send('lost', 5002, SRV4); });
+  job('udp/5002 unreplied', async () => {
+    (await udpSocket(4)).send('lost', 5002, SRV4);
+  });
   job('udp DNAT 10.200.1.1:5353 -> 10.200.2.2:53', async () => udpAsk(await udpSocket(4), RTR4, 5353, 'dnat'));
   job('udp masquerade :8000', async () => udpAsk(await udpSocket(4), SRV4, 8000, 'snat'));
   job('udp/5005 zone 5', async () => udpAsk(await udpSocket(4), SRV4, 5005, 'zone'));
   job('udp/5007 zone-orig 7', async () => udpSend(await udpSocket(4), SRV4, 5007, 'zo'));
   job('udp/5008 zone-reply 8', async () => udpSend(await udpSocket(4), SRV4, 5008, 'zr'));
   job('udp6/53 replied', async () => udpAsk(await udpSocket(6), SRV6, 53, 'query6'));
-  job('udp6/5002 unreplied', async () => { (await udpSocket(6)).send('lost6', 5002, SRV6); });
+  job('udp6/5002 unreplied', async () => {
+    (await udpSocket(6)).send('lost6', 5002, SRV6);
+  });
 
   // --- helpers: TFTP read requests, a SIP INVITE with SDP
   job('tftp RRQ answered (related data flow)', async () => {
@@ -363,9 +431,11 @@ async function client() {
   });
   job('sip INVITE with SDP', async () => {
     const s = await udpSocket(4, { port: 5062, address: '10.200.1.2' });
-    const sdp = 'v=0\r\no=lab 1 1 IN IP4 10.200.1.2\r\ns=call\r\nc=IN IP4 10.200.1.2\r\nt=0 0\r\n' +
+    const sdp =
+      'v=0\r\no=lab 1 1 IN IP4 10.200.1.2\r\ns=call\r\nc=IN IP4 10.200.1.2\r\nt=0 0\r\n' +
       'm=audio 16384 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
-    const msg = 'INVITE sip:bob@10.200.2.2 SIP/2.0\r\n' +
+    const msg =
+      'INVITE sip:bob@10.200.2.2 SIP/2.0\r\n' +
       'Via: SIP/2.0/UDP 10.200.1.2:5062;branch=z9hG4bK776asdhds\r\n' +
       'Max-Forwards: 70\r\nTo: <sip:bob@10.200.2.2>\r\nFrom: <sip:alice@10.200.1.2>;tag=1928301774\r\n' +
       'Call-ID: a84b4c76e66710@10.200.1.2\r\nCSeq: 1 INVITE\r\nContact: <sip:alice@10.200.1.2:5062>\r\n' +

@@ -10,7 +10,10 @@ import { bytesOf, fromUtf8, textOf } from '../../src/netlink/text.js';
 
 /** what Node puts in process.argv for these bytes */
 const nodeDecoded = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('utf8');
-const cmdline = (...words: string[]): (() => string) => () => words.map((w) => w + '\0').join('');
+const cmdline =
+  (...words: string[]): (() => string) =>
+  () =>
+    words.map((w) => w + '\0').join('');
 const fail = (): string => {
   throw new Error('ENOENT');
 };
@@ -68,11 +71,14 @@ describe('messages echo the bytes', () => {
     return '';
   };
   it.each([
-    [['-L', '\xff\xfe'], 'unknown type `\xff\xfe\''],
-    [['-L', '-p', '\xc3\xa9'], '`\xc3\xa9\' unsupported protocol'],
-    [['-L', '-s', 'caf\xe9'], 'Invalid IP address `caf\xe9\''],
-    [['-L', '-o', 'xml,\xe9'], 'Bad parameter `\xe9\''],
-    [['-L', '--tally', 'src,\xff'], 'unknown --tally key `\xff\', use one or more of src,dst,reply-src,reply-dst,sport,dport,reply-sport,reply-dport,proto,family,state,status,mark,zone,helper'],
+    [['-L', '\xff\xfe'], "unknown type `\xff\xfe'"],
+    [['-L', '-p', '\xc3\xa9'], "`\xc3\xa9' unsupported protocol"],
+    [['-L', '-s', 'caf\xe9'], "Invalid IP address `caf\xe9'"],
+    [['-L', '-o', 'xml,\xe9'], "Bad parameter `\xe9'"],
+    [
+      ['-L', '--tally', 'src,\xff'],
+      "unknown --tally key `\xff', use one or more of src,dst,reply-src,reply-dst,sport,dport,reply-sport,reply-dport,proto,family,state,status,mark,zone,helper",
+    ],
   ])('%j', (argv, text) => {
     const want = `conntrack v1.4.7 (conntrack-tools): ${text}\nTry \`conntrack -h' or 'conntrack --help' for more information.\n`;
     expect(bytesOf(message(argv)).toString('hex')).toBe(Buffer.from(want, 'latin1').toString('hex'));

@@ -6,7 +6,15 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CTA, CTA_SEQADJ, CTA_STATS_GLOBAL, CTA_STATS_MAX, CTA_SYNPROXY, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from '../../src/ctnetlink/constants.js';
+import {
+  CTA,
+  CTA_SEQADJ,
+  CTA_STATS_GLOBAL,
+  CTA_STATS_MAX,
+  CTA_SYNPROXY,
+  IPCTNL_MSG_CT,
+  IPCTNL_MSG_EXP,
+} from '../../src/ctnetlink/constants.js';
 import { decodeCpuStats, decodeFlow, decodeGlobalStats } from '../../src/ctnetlink/decode.js';
 import { decodeExpect } from '../../src/ctnetlink/expect.js';
 import type { Flow, Tuple } from '../../src/ctnetlink/model.js';
@@ -64,7 +72,11 @@ function leftUnknown(buf: Buffer, off: number, len: number, type: number): strin
     case CT(IPCTNL_MSG_CT.DELETE): {
       const f = decodeFlow(buf, off, len);
       for (const a of f.unknown ?? []) out.push(`flow: unknown attribute type ${a.type}`);
-      out.push(...tupleUnknowns('CTA_TUPLE_ORIG', f.orig), ...tupleUnknowns('CTA_TUPLE_REPLY', f.reply), ...tupleUnknowns('CTA_TUPLE_MASTER', f.master));
+      out.push(
+        ...tupleUnknowns('CTA_TUPLE_ORIG', f.orig),
+        ...tupleUnknowns('CTA_TUPLE_REPLY', f.reply),
+        ...tupleUnknowns('CTA_TUPLE_MASTER', f.master),
+      );
       for (const node of decodeTree(buf, off + ATTRS_OFFSET, off + len)) {
         const field = FLOW_FIELD[node.type];
         if (!field) out.push(`flow: attribute type ${node.type} has no field`);
@@ -139,7 +151,14 @@ describe('every captured kernel message decodes with nothing unknown', () => {
 /** A whole IPCTNL_MSG_CT_NEW message around attrs, framed as the kernel frames a dump entry. */
 const ctMessage = (attrs: AttrNode[], msg: number = IPCTNL_MSG_CT.NEW): Buffer =>
   encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg, flags: 0, family: 2, attrs }, 1);
-const ORIG = tupleAttr(CTA.TUPLE_ORIG, { l3: 2, src: Uint8Array.of(192, 0, 2, 1), dst: Uint8Array.of(198, 51, 100, 1), protonum: 6, srcPort: 1, dstPort: 2 });
+const ORIG = tupleAttr(CTA.TUPLE_ORIG, {
+  l3: 2,
+  src: Uint8Array.of(192, 0, 2, 1),
+  dst: Uint8Array.of(198, 51, 100, 1),
+  protonum: 6,
+  srcPort: 1,
+  dstPort: 2,
+});
 const UNKNOWN_TYPE = 99;
 
 describe('unknown attributes are kept, and named by the check', () => {
@@ -172,7 +191,10 @@ describe('unknown attributes are kept, and named by the check', () => {
 
   it('an unknown attribute in the global stats (decodeGlobalStats used to drop it)', () => {
     const buf = ctMessage([u32be(CTA_STATS_GLOBAL.ENTRIES, 3), u32be(UNKNOWN_TYPE, 4)], IPCTNL_MSG_CT.GET_STATS);
-    expect(decodeGlobalStats(buf, 0, buf.length)).toEqual({ entries: 3, unknown: [{ type: UNKNOWN_TYPE, nested: false, data: Buffer.of(0, 0, 0, 4) }] });
+    expect(decodeGlobalStats(buf, 0, buf.length)).toEqual({
+      entries: 3,
+      unknown: [{ type: UNKNOWN_TYPE, nested: false, data: Buffer.of(0, 0, 0, 4) }],
+    });
     expect(leftUnknown(buf, 0, buf.length, CT(IPCTNL_MSG_CT.GET_STATS))).toEqual([`global stats: unknown attribute type ${UNKNOWN_TYPE}`]);
   });
 });

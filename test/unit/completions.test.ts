@@ -195,11 +195,10 @@ describe.skipIf(!HAS_ZSH)('zsh (skipped when zsh is not installed)', () => {
 });
 
 function fishComplete(line: string): string[] {
-  const out = execFileSync(
-    'fish',
-    ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', FISH, line],
-    { env: env(), encoding: 'utf8' },
-  );
+  const out = execFileSync('fish', ['--no-config', '-c', 'source $argv[1]; complete -C $argv[2]', FISH, line], {
+    env: env(),
+    encoding: 'utf8',
+  });
   return out
     .split('\n')
     .filter((l) => l !== '')

@@ -2,7 +2,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { bytes, encodeAttrsToBuffer, nest, u16be, u32be, u64be, u8, str } from '../../src/netlink/attributes.js';
-import { CTA, CTA_COUNTERS, CTA_HELP, CTA_IP, CTA_PROTO, CTA_PROTOINFO, CTA_PROTOINFO_TCP, CTA_TIMESTAMP, CTA_TUPLE } from '../../src/ctnetlink/constants.js';
+import {
+  CTA,
+  CTA_COUNTERS,
+  CTA_HELP,
+  CTA_IP,
+  CTA_PROTO,
+  CTA_PROTOINFO,
+  CTA_PROTOINFO_TCP,
+  CTA_TIMESTAMP,
+  CTA_TUPLE,
+} from '../../src/ctnetlink/constants.js';
 import { decodeFlowAttrs, FlowDecoder } from '../../src/ctnetlink/decode.js';
 import { encodeRequest, forEachMessage } from '../../src/netlink/framing.js';
 import { DecodeError } from '../../src/netlink/attributes.js';
@@ -11,7 +21,11 @@ import { fixedClock } from '../../src/format/clock.js';
 
 const ip4 = (s: string): Uint8Array => Uint8Array.from(s.split('.').map(Number));
 const tuple = (type: number, src: string, dst: string, proto: number, sport: number, dport: number) =>
-  nest(type, nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, ip4(src)), bytes(CTA_IP.V4_DST, ip4(dst))), nest(CTA_TUPLE.PROTO, u8(CTA_PROTO.NUM, proto), u16be(CTA_PROTO.SRC_PORT, sport), u16be(CTA_PROTO.DST_PORT, dport)));
+  nest(
+    type,
+    nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, ip4(src)), bytes(CTA_IP.V4_DST, ip4(dst))),
+    nest(CTA_TUPLE.PROTO, u8(CTA_PROTO.NUM, proto), u16be(CTA_PROTO.SRC_PORT, sport), u16be(CTA_PROTO.DST_PORT, dport)),
+  );
 
 const tcpEntry = [
   tuple(CTA.TUPLE_ORIG, '1.1.1.1', '2.2.2.2', 6, 1000, 80),
@@ -80,7 +94,9 @@ describe('conntrack entries', () => {
     forEachMessage(msg, (off, len) => {
       const a = d.decode(msg, off, len);
       const b = decode(tcpEntry);
-      expect(JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
+      expect(JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBe(
+        JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? String(v) : v)),
+      );
     });
   });
 });

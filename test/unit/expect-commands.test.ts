@@ -43,7 +43,15 @@ const args = (name: string): string[] => JSON.parse(readFileSync(kernelPath(name
 async function run(argv: string[], client: ReplayClient, proc?: EventProcess): Promise<{ stdout: string; stderr: string; exit: number }> {
   const out = new MemorySink();
   let stderr = '';
-  const exit = await main({ argv: ['conntrack', ...argv], out, err: (s) => (stderr += s), clock: fixedClock(0), openClient: () => client, labelmapPath: '/nonexistent', process: proc });
+  const exit = await main({
+    argv: ['conntrack', ...argv],
+    out,
+    err: (s) => (stderr += s),
+    clock: fixedClock(0),
+    openClient: () => client,
+    labelmapPath: '/nonexistent',
+    process: proc,
+  });
   return { stdout: out.text, stderr, exit };
 }
 
@@ -55,11 +63,23 @@ const tuple = (type: number, src: string, dst: string, sport: number, dport: num
     nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, ip4(src)), bytes(CTA_IP.V4_DST, ip4(dst))),
     nest(CTA_TUPLE.PROTO, u8(CTA_PROTO.NUM, IPPROTO_TCP), u16be(CTA_PROTO.SRC_PORT, sport), u16be(CTA_PROTO.DST_PORT, dport)),
   );
-const exp = (msg: number, flags: number, attrs: AttrNode[] = []): NfRequest => ({ subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg, flags, family: AF_INET, attrs });
+const exp = (msg: number, flags: number, attrs: AttrNode[] = []): NfRequest => ({
+  subsys: NFNL_SUBSYS.CTNETLINK_EXP,
+  msg,
+  flags,
+  family: AF_INET,
+  attrs,
+});
 
 /** The request sent, compared as a tree: header fields as they are, attributes by their encoding. */
 function expectSent(client: ReplayClient, want: NfRequest[]): void {
-  const shape = (r: NfRequest) => ({ subsys: r.subsys, msg: r.msg, flags: r.flags, family: r.family, attrs: encodeAttrsToBuffer(r.attrs ?? []).toString('hex') });
+  const shape = (r: NfRequest) => ({
+    subsys: r.subsys,
+    msg: r.msg,
+    flags: r.flags,
+    family: r.family,
+    attrs: encodeAttrsToBuffer(r.attrs ?? []).toString('hex'),
+  });
   expect(client.sent.map(shape)).toEqual(want.map(shape));
 }
 
@@ -79,12 +99,15 @@ function expectEchoed(client: ReplayClient, capture: string): void {
 const MASTER = tuple(CTA_EXPECT.MASTER, '10.9.0.1', '10.9.0.2', 40000, 21);
 
 describe('the expectation commands on the client', () => {
-  it.each(['expect-list', 'expect-list-xml', 'expect-empty-list'])('-L expect (%s): one IPCTNL_MSG_EXP_GET dump, printed as the reference did', async (name) => {
-    const client = new ReplayClient(kernel(name));
-    const argv = name === 'expect-list-xml' ? ['-L', 'expect', '-o', 'xml'] : ['-L', 'expect'];
-    expect(await run(argv, client)).toEqual(golden(name));
-    expectSent(client, [exp(IPCTNL_MSG_EXP.GET, NLM_F.DUMP)]);
-  });
+  it.each(['expect-list', 'expect-list-xml', 'expect-empty-list'])(
+    '-L expect (%s): one IPCTNL_MSG_EXP_GET dump, printed as the reference did',
+    async (name) => {
+      const client = new ReplayClient(kernel(name));
+      const argv = name === 'expect-list-xml' ? ['-L', 'expect', '-o', 'xml'] : ['-L', 'expect'];
+      expect(await run(argv, client)).toEqual(golden(name));
+      expectSent(client, [exp(IPCTNL_MSG_EXP.GET, NLM_F.DUMP)]);
+    },
+  );
 
   it('-C expect counts a dump of the table', async () => {
     const client = new ReplayClient(kernel('expect-empty-count'));
@@ -164,15 +187,34 @@ describe('the client as a library: expectations as plain objects, errors typed',
 describe('-E through the client: a subscription by table and kinds, events replayed from a capture', () => {
   it('subscriptions name their multicast groups', () => {
     const all = { new: true, update: true, destroy: true };
-    expect(subscriptionGroups({ table: 'expect', events: all })).toEqual([NFNLGRP.CONNTRACK_EXP_NEW, NFNLGRP.CONNTRACK_EXP_UPDATE, NFNLGRP.CONNTRACK_EXP_DESTROY]);
-    expect(subscriptionGroups({ table: 'conntrack', events: { new: true, update: false, destroy: true } })).toEqual([NFNLGRP.CONNTRACK_NEW, NFNLGRP.CONNTRACK_DESTROY]);
+    expect(subscriptionGroups({ table: 'expect', events: all })).toEqual([
+      NFNLGRP.CONNTRACK_EXP_NEW,
+      NFNLGRP.CONNTRACK_EXP_UPDATE,
+      NFNLGRP.CONNTRACK_EXP_DESTROY,
+    ]);
+    expect(subscriptionGroups({ table: 'conntrack', events: { new: true, update: false, destroy: true } })).toEqual([
+      NFNLGRP.CONNTRACK_NEW,
+      NFNLGRP.CONNTRACK_DESTROY,
+    ]);
   });
 
-  async function listen(argv: string[], client: ReplayClient, until: (stdout: string) => boolean): Promise<{ stdout: string; stderr: string; exit: number }> {
+  async function listen(
+    argv: string[],
+    client: ReplayClient,
+    until: (stdout: string) => boolean,
+  ): Promise<{ stdout: string; stderr: string; exit: number }> {
     let stop: (() => void) | undefined;
     const out = new MemorySink();
     let stderr = '';
-    const done = main({ argv: ['conntrack', ...argv], out, err: (s) => (stderr += s), clock: fixedClock(0), openClient: () => client, labelmapPath: '/nonexistent', process: { onStop: (h) => (stop = h) } });
+    const done = main({
+      argv: ['conntrack', ...argv],
+      out,
+      err: (s) => (stderr += s),
+      clock: fixedClock(0),
+      openClient: () => client,
+      labelmapPath: '/nonexistent',
+      process: { onStop: (h) => (stop = h) },
+    });
     await vi.waitFor(() => {
       if (!stop || !until(out.text)) throw new Error('events not printed yet');
     });
@@ -188,19 +230,29 @@ describe('-E through the client: a subscription by table and kinds, events repla
     const client = new ReplayClient(kernel('expect-events'));
     const r = await listen(argv, client, (s) => s.split('\n').length > 4);
     expect(r).toEqual(golden(name));
-    expect(client.subscriptions).toEqual([{ table: 'expect', events: { new: true, update: true, destroy: true }, bufferSize: undefined, programNames: false }]);
+    expect(client.subscriptions).toEqual([
+      { table: 'expect', events: { new: true, update: true, destroy: true }, bufferSize: undefined, programNames: false },
+    ]);
   });
 
   it('-E subscribes the conntrack groups with program names; each event is decoded and printed', async () => {
     // a dump's entries (IPCTNL_MSG_CT_NEW without NLM_F_CREATE) arrive as [UPDATE] events
     const datagrams = kernel('list-default');
     let flows = 0;
-    for (const d of datagrams) forEachMessage(d, (_o, _l, type) => void (type === ((NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.NEW) && flows++));
+    for (const d of datagrams)
+      forEachMessage(d, (_o, _l, type) => void (type === ((NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.NEW) && flows++));
     expect(flows).toBeGreaterThan(10);
     const client = new ReplayClient(datagrams);
     const r = await listen(['-E'], client, (s) => s.split('\n').length > flows);
-    expect(client.subscriptions).toEqual([{ table: 'conntrack', events: { new: true, update: true, destroy: true }, bufferSize: undefined, programNames: true }]);
-    expect(r.stdout.split('\n').slice(0, -1).every((l) => l.startsWith(' [UPDATE] '))).toBe(true);
+    expect(client.subscriptions).toEqual([
+      { table: 'conntrack', events: { new: true, update: true, destroy: true }, bufferSize: undefined, programNames: true },
+    ]);
+    expect(
+      r.stdout
+        .split('\n')
+        .slice(0, -1)
+        .every((l) => l.startsWith(' [UPDATE] ')),
+    ).toBe(true);
     expect(r.stderr).toBe(`conntrack v1.4.7 (conntrack-tools): ${flows} flow events have been shown.\n`);
     expect(r.exit).toBe(0);
   });

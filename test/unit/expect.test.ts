@@ -114,7 +114,12 @@ describe('decodeExpect', () => {
       ...ftp(),
       bytes(12, Uint8Array.of(1, 2, 3)),
       nest(CTA_EXPECT.NAT, u32be(CTA_EXPECT_NAT.DIR, 0), u8(7, 9)),
-      nest(CTA_EXPECT.MASTER, nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, ip4('1.2.3.4')), bytes(9, Uint8Array.of(0xaa))), u16be(CTA_TUPLE.ZONE, 3), u8(4, 1)),
+      nest(
+        CTA_EXPECT.MASTER,
+        nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, ip4('1.2.3.4')), bytes(9, Uint8Array.of(0xaa))),
+        u16be(CTA_TUPLE.ZONE, 3),
+        u8(4, 1),
+      ),
     ]);
     expect(e.unknown).toEqual([
       { type: 12, nested: false, data: Buffer.from([1, 2, 3]) },
@@ -151,9 +156,9 @@ describe('decodeExpect', () => {
     expect(() => decode([nest(CTA_EXPECT.MASTER, nest(CTA_TUPLE.IP, bytes(CTA_IP.V4_SRC, Uint8Array.of(1, 2))))])).toThrow(
       'unmarshal CTA_EXPECT_MASTER > CTA_IP_V4_SRC',
     );
-    expect(() => decode([nest(CTA_EXPECT.MASK, nest(CTA_TUPLE.PROTO, u8(CTA_PROTO.NUM, 6), bytes(CTA_PROTO.DST_PORT, Uint8Array.of(1))))])).toThrow(
-      'unmarshal CTA_EXPECT_MASK > CTA_PROTO_DST_PORT',
-    );
+    expect(() =>
+      decode([nest(CTA_EXPECT.MASK, nest(CTA_TUPLE.PROTO, u8(CTA_PROTO.NUM, 6), bytes(CTA_PROTO.DST_PORT, Uint8Array.of(1))))]),
+    ).toThrow('unmarshal CTA_EXPECT_MASK > CTA_PROTO_DST_PORT');
 
     // an attribute header whose length runs past its parent
     const m = message(ftp());
@@ -287,10 +292,14 @@ describe('formatExpectDefault', () => {
     expect(formatExpectXml(e, 'unknown', {}, fixedClock(0))).toContain('<helper-name>abcdefghijklmno</helper-name>');
   });
 
-  it('prints ports by each tuple\'s own protocol number (the mask carries the expected one)', () => {
+  it("prints ports by each tuple's own protocol number (the mask carries the expected one)", () => {
     // a hand-made mask without CTA_PROTO_NUM: no mask ports
-    const attrs = ftp().map((a) => (a.type === CTA_EXPECT.MASK ? tuple4(CTA_EXPECT.MASK, '255.255.255.255', '255.255.255.255', undefined, ports(0, 65535)) : a));
-    expect(formatExpectDefault(decode(attrs), 'unknown')).toBe(FTP_LINE.replace('mask-dst=255.255.255.255 sport=0 dport=65535 ', 'mask-dst=255.255.255.255 '));
+    const attrs = ftp().map((a) =>
+      a.type === CTA_EXPECT.MASK ? tuple4(CTA_EXPECT.MASK, '255.255.255.255', '255.255.255.255', undefined, ports(0, 65535)) : a,
+    );
+    expect(formatExpectDefault(decode(attrs), 'unknown')).toBe(
+      FTP_LINE.replace('mask-dst=255.255.255.255 sport=0 dport=65535 ', 'mask-dst=255.255.255.255 '),
+    );
     // conntrack 1.4.7's --tuple-port bug: the expected protocol became 23, so neither expected nor mask ports print
     const bug = ftp().map((a) =>
       a.type === CTA_EXPECT.TUPLE
@@ -317,9 +326,21 @@ describe('formatExpectDefault', () => {
       'proto=47 src=10.0.0.2 dst=10.0.0.1 srckey=0x0 dstkey=0x1234 mask-src=255.255.255.255 mask-dst=255.255.255.255 srckey=0x0 dstkey=0xffff master-src=10.0.0.1 master-dst=10.0.0.2 sport=40000 dport=1723 class=0 helper=pptp',
     );
     const icmp = decode([
-      tuple4(CTA_EXPECT.TUPLE, '1.1.1.1', '2.2.2.2', 1, [u8(CTA_PROTO.ICMP_TYPE, 8), u8(CTA_PROTO.ICMP_CODE, 0), u16be(CTA_PROTO.ICMP_ID, 77)]),
-      tuple4(CTA_EXPECT.MASK, '255.255.255.255', '255.255.255.255', 1, [u8(CTA_PROTO.ICMP_TYPE, 255), u8(CTA_PROTO.ICMP_CODE, 255), u16be(CTA_PROTO.ICMP_ID, 0xffff)]),
-      tuple4(CTA_EXPECT.MASTER, '1.1.1.1', '2.2.2.2', 1, [u8(CTA_PROTO.ICMP_TYPE, 8), u8(CTA_PROTO.ICMP_CODE, 0), u16be(CTA_PROTO.ICMP_ID, 76)]),
+      tuple4(CTA_EXPECT.TUPLE, '1.1.1.1', '2.2.2.2', 1, [
+        u8(CTA_PROTO.ICMP_TYPE, 8),
+        u8(CTA_PROTO.ICMP_CODE, 0),
+        u16be(CTA_PROTO.ICMP_ID, 77),
+      ]),
+      tuple4(CTA_EXPECT.MASK, '255.255.255.255', '255.255.255.255', 1, [
+        u8(CTA_PROTO.ICMP_TYPE, 255),
+        u8(CTA_PROTO.ICMP_CODE, 255),
+        u16be(CTA_PROTO.ICMP_ID, 0xffff),
+      ]),
+      tuple4(CTA_EXPECT.MASTER, '1.1.1.1', '2.2.2.2', 1, [
+        u8(CTA_PROTO.ICMP_TYPE, 8),
+        u8(CTA_PROTO.ICMP_CODE, 0),
+        u16be(CTA_PROTO.ICMP_ID, 76),
+      ]),
     ]);
     expect(formatExpectDefault(icmp, 'unknown')).toBe(
       'proto=1 src=1.1.1.1 dst=2.2.2.2 type=8 code=0 id=77 mask-src=255.255.255.255 mask-dst=255.255.255.255 type=255 code=255 id=65535 master-src=1.1.1.1 master-dst=2.2.2.2 type=8 code=0 id=76',
@@ -329,13 +350,16 @@ describe('formatExpectDefault', () => {
     );
   });
 
-  it('follows the parser\'s cross-wired layer-3 numbers when tuples are missing', () => {
+  it("follows the parser's cross-wired layer-3 numbers when tuples are missing", () => {
     // expected gets the family from CTA_EXPECT_MASTER, mask from CTA_EXPECT_TUPLE, master from CTA_EXPECT_MASK
     const onlyTuple = decode([tuple4(CTA_EXPECT.TUPLE, '1.1.1.1', '2.2.2.2', 6, ports(0, 21))]);
     expect(formatExpectDefault(onlyTuple, 'unknown')).toBe('proto=6 sport=0 dport=21 mask-src=0.0.0.0 mask-dst=0.0.0.0');
     const onlyMaster = decode([tuple4(CTA_EXPECT.MASTER, '1.1.1.1', '2.2.2.2', 6, ports(1000, 21))]);
     expect(formatExpectDefault(onlyMaster, 'unknown')).toBe('proto=0 src=0.0.0.0 dst=0.0.0.0 sport=1000 dport=21');
-    const onlyMask6 = decode([tuple6(CTA_EXPECT.MASK, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 17, ports(0, 65535))], AF_INET6);
+    const onlyMask6 = decode(
+      [tuple6(CTA_EXPECT.MASK, 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 17, ports(0, 65535))],
+      AF_INET6,
+    );
     expect(formatExpectDefault(onlyMask6, 'unknown')).toBe('proto=0 sport=0 dport=65535 master-src=:: master-dst=::');
     expect(formatExpectDefault(decode([]), 'unknown')).toBe('proto=0');
     expect(formatExpectXml(decode([]), 'unknown', {}, fixedClock(0))).toBe(
@@ -434,18 +458,33 @@ describe('captured kernel expectations, printed as conntrack 1.4.7 printed them'
     const got = replay('expect-events.hex', false, true);
     expect(got.count).toBe(4);
     expect(got.stdout).toBe(golden('expect-events', 'stdout'));
-    expect(golden('expect-events', 'stderr')).toBe(`conntrack v1.4.7 (conntrack-tools): ${got.count} expectation events have been shown.\n`);
+    expect(golden('expect-events', 'stderr')).toBe(
+      `conntrack v1.4.7 (conntrack-tools): ${got.count} expectation events have been shown.\n`,
+    );
   });
 
   it('expect-events-xml (-E expect -o xml, footer printed by the signal handler)', () => {
     const got = replay('expect-events.hex', true, true);
     expect(got.stdout).toBe(golden('expect-events-xml', 'stdout'));
-    expect(golden('expect-events-xml', 'stderr')).toBe(`conntrack v1.4.7 (conntrack-tools): ${got.count} expectation events have been shown.\n`);
+    expect(golden('expect-events-xml', 'stderr')).toBe(
+      `conntrack v1.4.7 (conntrack-tools): ${got.count} expectation events have been shown.\n`,
+    );
   });
 
   it('covers what the lab makes: NAT, flags, classes, the 1.4.7 port bug, IPv6', () => {
     const all = golden('expect-list', 'stdout') + golden('expect-events', 'stdout') + golden('expect-list-ipv6', 'stdout');
-    for (const s of [' PERMANENT class=2', ' INACTIVE class=2', 'PERMANENT,INACTIVE class=2', 'class=1 helper=sip', 'helper=tftp', 'proto=23 ', 'dst=10.200.2.1 sport=0 dport=31002', 'src=fd00:200:1::2', '[DESTROY] ', '    [NEW] ']) {
+    for (const s of [
+      ' PERMANENT class=2',
+      ' INACTIVE class=2',
+      'PERMANENT,INACTIVE class=2',
+      'class=1 helper=sip',
+      'helper=tftp',
+      'proto=23 ',
+      'dst=10.200.2.1 sport=0 dport=31002',
+      'src=fd00:200:1::2',
+      '[DESTROY] ',
+      '    [NEW] ',
+    ]) {
       expect(all).toContain(s);
     }
     // the NAT'd FTP expectation carries CTA_EXPECT_NAT and CTA_EXPECT_FN, which nothing prints

@@ -8,7 +8,8 @@ import { parseArgs, ParsedCommand } from '../../src/cli/parse.js';
 import { Tally } from '../../src/format/tally.js';
 import type { Flow } from '../../src/ctnetlink/model.js';
 
-const parse = (line: string): ParsedCommand => parseArgs(['conntrack', ...line.split(' ').filter(Boolean)], { labelmapPath: '/nonexistent' });
+const parse = (line: string): ParsedCommand =>
+  parseArgs(['conntrack', ...line.split(' ').filter(Boolean)], { labelmapPath: '/nonexistent' });
 function problem(line: string): { exit: number; text: string } {
   try {
     parse(line);
@@ -70,7 +71,8 @@ describe('Tally', () => {
   });
   it('counts, sorts descending with ties in the order first seen, pads as uniq -c', () => {
     const t = new Tally(['src', 'dport', 'state', 'status']);
-    for (const f of [flow('d'), flow('b', 80, 3), flow('a', 80, 3), flow('b', 80, 3), flow('c'), flow('a', 80, 3), flow('a', 80, 3)]) t.add(f);
+    for (const f of [flow('d'), flow('b', 80, 3), flow('a', 80, 3), flow('b', 80, 3), flow('c'), flow('a', 80, 3), flow('a', 80, 3)])
+      t.add(f);
     let s = '';
     t.render((x) => (s += x));
     expect(s).toBe(

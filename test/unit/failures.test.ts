@@ -11,7 +11,14 @@ import { ReplayClient } from '../helpers/replay.js';
 async function run(argv: string[], client: () => ReplayClient): Promise<{ out: string; err: string; code: number }> {
   const out = new MemorySink();
   let err = '';
-  const code = await main({ argv: ['conntrack', ...argv], out, err: (s) => (err += s), clock: fixedClock(0), openClient: client, labelmapPath: '/nonexistent' });
+  const code = await main({
+    argv: ['conntrack', ...argv],
+    out,
+    err: (s) => (err += s),
+    clock: fixedClock(0),
+    openClient: client,
+    labelmapPath: '/nonexistent',
+  });
   return { out: out.text, err, code };
 }
 
@@ -45,15 +52,19 @@ describe('kernel-side failures', () => {
     expect(r.code).toBe(1);
   });
 
-  it('EPERM uses conntrack\'s own wording', async () => {
+  it("EPERM uses conntrack's own wording", async () => {
     const r = await run(['-L'], () => new ReplayClient([errorDatagram(1)]));
-    expect(r.err).toBe('conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n');
+    expect(r.err).toBe(
+      'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n',
+    );
   });
 
   it('-C falls back to /proc and still fails with the netlink error', async () => {
     const r = await run(['-C'], () => new ReplayClient([errorDatagram(1)]));
     expect(r.out).toMatch(/^\d+\n$/);
-    expect(r.err).toBe('conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n');
+    expect(r.err).toBe(
+      'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n',
+    );
     expect(r.code).toBe(1);
   });
 });

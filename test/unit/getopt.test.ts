@@ -22,7 +22,11 @@ describe('GNU getopt_long as conntrack uses it', () => {
     expect(scan('--dump=expect')).toEqual([['L', 'expect', 2]]);
   });
   it('clusters', () => expect(scan('-Vh').map((r) => r[0])).toEqual(['V', 'h']));
-  it('a missing required argument is ":"', () => expect(scan('-L', '-s')).toEqual([['L', null, 2], [':', null, 3]]));
+  it('a missing required argument is ":"', () =>
+    expect(scan('-L', '-s')).toEqual([
+      ['L', null, 2],
+      [':', null, 3],
+    ]));
   it('permutes non-options to the end', () => expect(scan('foo', '-L', 'bar', '-C').map((r) => r[0])).toEqual(['L', 'C']));
   it('stops at --', () => expect(scan('-L', '--', '-C').map((r) => r[0])).toEqual(['L']));
   it('odd short options are real', () => expect(scan('-[', '1.2.3.4')).toEqual([['[', '1.2.3.4', 3]]));

@@ -53,8 +53,13 @@ describe('-o json', () => {
   }
 
   it('agrees with the default format on the same table: one object per line, same tuples, states, marks', async () => {
-    const json = (await run('list-default', ['-L', '-o', 'json'])).out.split('\n').slice(0, -1).map((l) => JSON.parse(l));
-    const text = readFileSync(join(FIXTURES, 'golden', 'list-default.stdout'), 'latin1').split('\n').slice(0, -1);
+    const json = (await run('list-default', ['-L', '-o', 'json'])).out
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
+    const text = readFileSync(join(FIXTURES, 'golden', 'list-default.stdout'), 'latin1')
+      .split('\n')
+      .slice(0, -1);
     expect(json.length).toBe(text.length);
     const kinds = new Set<string>();
     json.forEach((o, i) => {
@@ -76,8 +81,13 @@ describe('-o json', () => {
 
   it('names labels from connlabel.conf when it is read, as -o labels prints them', async () => {
     const meta = JSON.parse(readFileSync(join(FIXTURES, 'kernel', 'list-labels.json'), 'utf8'));
-    const json = (await run('list-labels', ['-L', '-o', 'json,labels'], meta.labelmap)).out.split('\n').slice(0, -1).map((l) => JSON.parse(l));
-    const text = readFileSync(join(FIXTURES, 'golden', 'list-labels.stdout'), 'latin1').split('\n').slice(0, -1);
+    const json = (await run('list-labels', ['-L', '-o', 'json,labels'], meta.labelmap)).out
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
+    const text = readFileSync(join(FIXTURES, 'golden', 'list-labels.stdout'), 'latin1')
+      .split('\n')
+      .slice(0, -1);
     let labelled = 0;
     json.forEach((o, i) => {
       if (text[i].includes(' labels=')) {
@@ -93,7 +103,15 @@ describe('-o json', () => {
     const f: Flow = {
       family: 10,
       orig: { family: 10, src: '2001:db8::1', dst: '2001:db8::2', protonum: 132, srcPort: 1, dstPort: 2, zone: 3 },
-      reply: { family: 10, src: '2001:db8::2', dst: '2001:db8::1', protonum: 132, srcPort: 2, dstPort: 1, unknown: [{ type: 9, nested: false, data: Buffer.from([1, 2]) }] },
+      reply: {
+        family: 10,
+        src: '2001:db8::2',
+        dst: '2001:db8::1',
+        protonum: 132,
+        srcPort: 2,
+        dstPort: 1,
+        unknown: [{ type: 9, nested: false, data: Buffer.from([1, 2]) }],
+      },
       master: { family: 10, src: '::1', dst: '::2', protonum: 47, srcPort: 0x1234, dstPort: 0x5678 },
       status: 0x1e,
       sctp: { state: 3, vtagOrig: 4294967295, vtagReply: 1 },
@@ -136,7 +154,11 @@ describe('-o json', () => {
   });
 
   it('is refused where it cannot apply, exit 2, nothing done', async () => {
-    for (const args of [['-L', '-o', 'json,xml'], ['-L', '-o', 'save,json'], ['-L', 'expect', '-o', 'json']]) {
+    for (const args of [
+      ['-L', '-o', 'json,xml'],
+      ['-L', '-o', 'save,json'],
+      ['-L', 'expect', '-o', 'json'],
+    ]) {
       const r = await run('list-default', args);
       expect(r.code, args.join(' ')).not.toBe(0);
       expect(r.out).toBe('');

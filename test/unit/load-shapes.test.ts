@@ -61,8 +61,10 @@ const u32 = (): string => (rnd(4) === 0 ? EDGE_U32[rnd(4)] : String(rnd(42949672
 const SHAPES: Array<() => string> = [
   () => `-I -s ${ip()} -d ${ip()} -p tcp --sport ${port()} --dport ${port()} --state ESTABLISHED -t ${u32()} -m ${u32()}`,
   () => `-I -s ${ip()} -d ${ip()} -p udp --sport ${port()} --dport ${port()} -t ${u32()}`,
-  () => `-A -t ${u32()} -u SEEN_REPLY,ASSURED -s ${ip()} -d ${ip()} -r ${ip()} -q ${ip()} -p tcp --sport ${port()} --dport ${port()} --reply-port-src ${port()} --reply-port-dst ${port()} --state TIME_WAIT`,
-  () => `-A -t ${u32()} -u ASSURED -s ${ip()} -d ${ip()} -r ${ip()} -q ${ip()} -p udp --sport ${port()} --dport ${port()} --reply-port-src ${port()} --reply-port-dst ${port()} -m ${u32()}`,
+  () =>
+    `-A -t ${u32()} -u SEEN_REPLY,ASSURED -s ${ip()} -d ${ip()} -r ${ip()} -q ${ip()} -p tcp --sport ${port()} --dport ${port()} --reply-port-src ${port()} --reply-port-dst ${port()} --state TIME_WAIT`,
+  () =>
+    `-A -t ${u32()} -u ASSURED -s ${ip()} -d ${ip()} -r ${ip()} -q ${ip()} -p udp --sport ${port()} --dport ${port()} --reply-port-src ${port()} --reply-port-dst ${port()} -m ${u32()}`,
   () => `-I -s ${ip()} -d ${ip()} -p udp --sport ${port()} --dport ${port()} -t ${u32()} -w 7`,
   () => `-I -s ${ip()} -d ${ip()} -p tcp --sport ${port()} --dport ${port()} --state CLOSE -t ${u32()} --orig-zone 3 --reply-zone 4`,
   () => `-I -s ${ip()} -d ${ip()} -r ${ip()} -q ${ip()} -p udp --sport ${port()} --dport ${port()} -t ${u32()}`,
@@ -91,7 +93,11 @@ describe('-R fast path', () => {
   it('leaves the handler of the line in the parse session, as the parser does', () => {
     // a line without -p goes on with the last line's handler (conntrack keeps it in a global)
     const session = new ParseSession();
-    const got = load([1, 2, 3, 4].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5`), new LineShapes(), session);
+    const got = load(
+      [1, 2, 3, 4].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5`),
+      new LineShapes(),
+      session,
+    );
     expect(got[3].fast).toBe(true);
     expect(session.handler?.name).toBe('udp');
     expect(parseArgs(tokenizeLine('-D -s 1.1.1.9', 'conntrack'), { session }).handler?.name).toBe('udp');
@@ -124,7 +130,10 @@ describe('-R fast path', () => {
 
   it('a line of a trusted shape with a value the slot does not take goes to the parser', () => {
     const shapes = new LineShapes();
-    const got = load([1, 2, 3].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5`), shapes);
+    const got = load(
+      [1, 2, 3].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5`),
+      shapes,
+    );
     expect(got[2].fast).toBe(true);
     const bad = '-I -s 1.1.1.1 -d 2.2.2.2 -p udp --sport 70000 --dport 2 -t 5';
     expect(shapes.write(bad, 0, bad.length, new NlWriter(), new NlWriter())).toBeUndefined();
@@ -147,7 +156,10 @@ describe('-R fast path', () => {
   it('status lists are part of the shape', () => {
     const a = load([1, 2, 3, 4].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5 -u ASSURED`));
     const shapes = new LineShapes();
-    load([1, 2, 3].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5 -u SEEN_REPLY`), shapes);
+    load(
+      [1, 2, 3].map((n) => `-I -s 1.1.1.${n} -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5 -u SEEN_REPLY`),
+      shapes,
+    );
     const b = feed(shapes, new ParseSession(), '-I -s 1.1.1.4 -d 2.2.2.2 -p udp --sport 1 --dport 2 -t 5 -u ASSURED');
     expect(b.fast).toBe(false);
     expect(b.message.equals(a[3].message)).toBe(true);

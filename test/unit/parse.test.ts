@@ -5,7 +5,8 @@ import { CMD, OPT, OUT, TABLE } from '../../src/cli/commands.js';
 import { CtError } from '../../src/cli/errors.js';
 import { parseArgs, ParsedCommand } from '../../src/cli/parse.js';
 
-const parse = (line: string): ParsedCommand => parseArgs(['conntrack', ...line.split(' ').filter(Boolean)], { labelmapPath: '/nonexistent' });
+const parse = (line: string): ParsedCommand =>
+  parseArgs(['conntrack', ...line.split(' ').filter(Boolean)], { labelmapPath: '/nonexistent' });
 
 function fails(line: string): string {
   try {
@@ -68,7 +69,10 @@ describe('options', () => {
   ok('-L -s 10.0.0.0/8', { family: 2, options: OPT.ORIG_SRC | OPT.MASK_SRC });
   ok('-L -s 10.0.0.1/32', { options: OPT.ORIG_SRC });
   ok('-L -w 5', { tmpl: expect.objectContaining({ zone: 5 }) });
-  ok('-L -p tcp --dport 22', { protonum: 6, tmpl: expect.objectContaining({ orig: expect.objectContaining({ protonum: 6, dstPort: 22 }) }) });
+  ok('-L -p tcp --dport 22', {
+    protonum: 6,
+    tmpl: expect.objectContaining({ orig: expect.objectContaining({ protonum: 6, dstPort: 22 }) }),
+  });
   ok('-L -p 6', { protonum: 6 });
   ok('-D --id 123', { tmpl: expect.objectContaining({ id: 123 }) }); // 1.4.7 crashed here
   ok('-L -n', { options: OPT.SRC_NAT });

@@ -66,8 +66,7 @@ function refError(args: string[]): string | undefined {
 describe('proto_list', () => {
   it('iterates in reverse registration order', () =>
     expect(PROTO_LIST.map((h) => h.name)).toEqual(['gre', 'icmpv6', 'icmp', 'dccp', 'sctp', 'udplite', 'udp', 'tcp']));
-  it('protocol numbers', () =>
-    expect(PROTO_LIST.map((h) => h.protonum)).toEqual([47, 58, 1, 33, 132, 136, 17, 6]));
+  it('protocol numbers', () => expect(PROTO_LIST.map((h) => h.protonum)).toEqual([47, 58, 1, 33, 132, 136, 17, 6]));
   it('sctp/dccp option codes are plain numbers, the others characters', () => {
     expect(PROTO_SCTP.opts.find((o) => o.name === 'reply-vtag')?.val).toBe(11);
     expect(PROTO_DCCP.opts.find((o) => o.name === 'role')?.val).toBe(10);
@@ -78,11 +77,20 @@ describe('proto_list', () => {
 
 describe('tcp', () => {
   it('--sport/--dport set orig ports and l4proto', () => {
-    const { tmpl, flags } = parse(PROTO_TCP, [['sport', '80'], ['orig-port-dst', '443']]);
+    const { tmpl, flags } = parse(PROTO_TCP, [
+      ['sport', '80'],
+      ['orig-port-dst', '443'],
+    ]);
     expect(tmpl.orig).toEqual({ srcPort: 80, dstPort: 443, protonum: 6 });
     expect(flags).toBe(3);
   });
-  it('reply ports', () => expect(parse(PROTO_TCP, [['reply-port-src', '1'], ['reply-port-dst', '2']]).tmpl.reply).toEqual({ srcPort: 1, dstPort: 2, protonum: 6 }));
+  it('reply ports', () =>
+    expect(
+      parse(PROTO_TCP, [
+        ['reply-port-src', '1'],
+        ['reply-port-dst', '2'],
+      ]).tmpl.reply,
+    ).toEqual({ srcPort: 1, dstPort: 2, protonum: 6 }));
   it('mask ports', () => expect(parse(PROTO_TCP, [['mask-port-src', '65535']]).tmpl.mask).toEqual({ srcPort: 65535, protonum: 6 }));
   it('atoi semantics: 80x = 80, -5 wraps, 65536 = 0', () => {
     expect(parse(PROTO_TCP, [['sport', '80x']]).tmpl.orig.srcPort).toBe(80);
@@ -91,7 +99,10 @@ describe('tcp', () => {
     expect(parse(PROTO_TCP, [['sport', 'abc']]).tmpl.orig.srcPort).toBe(0);
   });
   it('tuple ports store the protocol number (1.4.7 bug fixed)', () => {
-    const { tmpl, flags } = parse(PROTO_TCP, [['tuple-port-src', '1024'], ['tuple-port-dst', '21']]);
+    const { tmpl, flags } = parse(PROTO_TCP, [
+      ['tuple-port-src', '1024'],
+      ['tuple-port-dst', '21'],
+    ]);
     expect(tmpl.exptuple).toEqual({ srcPort: 1024, dstPort: 21, protonum: 6 });
     expect(flags).toBe((1 << 7) | (1 << 8));
   });
@@ -120,12 +131,49 @@ describe('tcp', () => {
     expect(check(PROTO_TCP, [], CMD_BIT.CT_CREATE)).toBe("You need to supply the `--state' option for this command"));
   it('-I needs a port pair', () => {
     expect(check(PROTO_TCP, [['state', 'ESTABLISHED']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--sport' and `--dport'");
-    expect(check(PROTO_TCP, [['state', 'ESTABLISHED'], ['sport', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--sport' and `--dport'");
-    expect(check(PROTO_TCP, [['state', 'ESTABLISHED'], ['reply-port-src', '1']], CMD_BIT.CT_ADD)).toBe("you have to specify `--reply-src-port' and `--reply-dst-port'");
-    expect(check(PROTO_TCP, [['state', 'ESTABLISHED'], ['reply-port-src', '1'], ['reply-port-dst', '2']], CMD_BIT.CT_CREATE)).toBeUndefined();
+    expect(
+      check(
+        PROTO_TCP,
+        [
+          ['state', 'ESTABLISHED'],
+          ['sport', '1'],
+        ],
+        CMD_BIT.CT_CREATE,
+      ),
+    ).toBe("you have to specify `--sport' and `--dport'");
+    expect(
+      check(
+        PROTO_TCP,
+        [
+          ['state', 'ESTABLISHED'],
+          ['reply-port-src', '1'],
+        ],
+        CMD_BIT.CT_ADD,
+      ),
+    ).toBe("you have to specify `--reply-src-port' and `--reply-dst-port'");
+    expect(
+      check(
+        PROTO_TCP,
+        [
+          ['state', 'ESTABLISHED'],
+          ['reply-port-src', '1'],
+          ['reply-port-dst', '2'],
+        ],
+        CMD_BIT.CT_CREATE,
+      ),
+    ).toBeUndefined();
   });
   it('illegal options', () => {
-    expect(check(PROTO_TCP, [['state', 'ESTABLISHED'], ['mask-port-src', '1']], CMD_BIT.CT_CREATE)).toBe("Illegal option `--mask-port-src' with this command");
+    expect(
+      check(
+        PROTO_TCP,
+        [
+          ['state', 'ESTABLISHED'],
+          ['mask-port-src', '1'],
+        ],
+        CMD_BIT.CT_CREATE,
+      ),
+    ).toBe("Illegal option `--mask-port-src' with this command");
     expect(check(PROTO_TCP, [['sport', '1']], CMD_BIT.CT_FLUSH)).toBe("Illegal option `--sport' with this command");
     expect(check(PROTO_TCP, [['state', 'CLOSE']], CMD_BIT.EXP_DELETE)).toBe("You need to supply the `--sport' option for this command");
     expect(check(PROTO_TCP, [['sport', '1']], CMD_BIT.CT_LIST)).toBeUndefined();
@@ -133,10 +181,18 @@ describe('tcp', () => {
   it('-G -p tcp wants a port pair', () =>
     expect(check(PROTO_TCP, [['dport', '1']], CMD_BIT.CT_GET)).toBe("you have to specify `--sport' and `--dport'"));
   it('final_check sets the tcp flags, CLOSE_INIT from TIME_WAIT on', () => {
-    const t1 = parse(PROTO_TCP, [['state', 'ESTABLISHED'], ['sport', '1'], ['dport', '2']]);
+    const t1 = parse(PROTO_TCP, [
+      ['state', 'ESTABLISHED'],
+      ['sport', '1'],
+      ['dport', '2'],
+    ]);
     PROTO_TCP.finalCheck(t1.flags, CMD_BIT.CT_CREATE, t1.tmpl);
     expect(t1.tmpl.tcpFlags).toBe(0x0a);
-    const t2 = parse(PROTO_TCP, [['state', 'TIME_WAIT'], ['sport', '1'], ['dport', '2']]);
+    const t2 = parse(PROTO_TCP, [
+      ['state', 'TIME_WAIT'],
+      ['sport', '1'],
+      ['dport', '2'],
+    ]);
     PROTO_TCP.finalCheck(t2.flags, CMD_BIT.CT_CREATE, t2.tmpl);
     expect(t2.tmpl.tcpFlags).toBe(0x0e);
     const t3 = parse(PROTO_TCP, [['state', 'LISTEN']]);
@@ -150,26 +206,58 @@ describe('tcp', () => {
 
 describe('udp / udplite', () => {
   it('udp ports', () => {
-    const { tmpl, flags } = parse(PROTO_UDP, [['sport', '53'], ['dport', '5353'], ['tuple-port-src', '7'], ['tuple-port-dst', '8']]);
+    const { tmpl, flags } = parse(PROTO_UDP, [
+      ['sport', '53'],
+      ['dport', '5353'],
+      ['tuple-port-src', '7'],
+      ['tuple-port-dst', '8'],
+    ]);
     expect(tmpl.orig).toEqual({ srcPort: 53, dstPort: 5353, protonum: 17 });
     expect(tmpl.exptuple).toEqual({ srcPort: 7, dstPort: 8, protonum: 17 });
     expect(flags).toBe(0xc3);
   });
-  it('udplite ports', () => expect(parse(PROTO_UDPLITE, [['sport', '1'], ['mask-port-dst', '0xff']]).tmpl).toMatchObject({ orig: { srcPort: 1, protonum: 136 }, mask: { dstPort: 0, protonum: 136 } }));
+  it('udplite ports', () =>
+    expect(
+      parse(PROTO_UDPLITE, [
+        ['sport', '1'],
+        ['mask-port-dst', '0xff'],
+      ]).tmpl,
+    ).toMatchObject({ orig: { srcPort: 1, protonum: 136 }, mask: { dstPort: 0, protonum: 136 } }));
   it('udp has no --state', () => expect(PROTO_UDP.opts.some((o) => o.name === 'state')).toBe(false));
   it('-I -p udp pair errors', () => {
     expect(check(PROTO_UDP, [['sport', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--sport' and `--dport'");
-    expect(check(PROTO_UDP, [['reply-port-dst', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--reply-src-port' and `--reply-dst-port'");
-    expect(check(PROTO_UDPLITE, [['reply-port-dst', '1']], CMD_BIT.CT_GET)).toBe("you have to specify `--reply-src-port' and `--reply-dst-port'");
+    expect(check(PROTO_UDP, [['reply-port-dst', '1']], CMD_BIT.CT_CREATE)).toBe(
+      "you have to specify `--reply-src-port' and `--reply-dst-port'",
+    );
+    expect(check(PROTO_UDPLITE, [['reply-port-dst', '1']], CMD_BIT.CT_GET)).toBe(
+      "you have to specify `--reply-src-port' and `--reply-dst-port'",
+    );
     expect(check(PROTO_UDP, [], CMD_BIT.CT_CREATE)).toBe("you have to specify `--sport' and `--dport'");
   });
   it('-I expect -p udp needs tuple ports', () =>
-    expect(check(PROTO_UDP, [['sport', '1'], ['dport', '2'], ['mask-port-src', '1'], ['mask-port-dst', '1']], CMD_BIT.EXP_CREATE)).toBe("You need to supply the `--tuple-port-src' option for this command"));
+    expect(
+      check(
+        PROTO_UDP,
+        [
+          ['sport', '1'],
+          ['dport', '2'],
+          ['mask-port-src', '1'],
+          ['mask-port-dst', '1'],
+        ],
+        CMD_BIT.EXP_CREATE,
+      ),
+    ).toBe("You need to supply the `--tuple-port-src' option for this command"));
 });
 
 describe('sctp', () => {
   it('ports, state, vtags', () => {
-    const { tmpl, flags } = parse(PROTO_SCTP, [['sport', '1'], ['reply-port-dst', '2'], ['state', 'COOKIE_ECHOED'], ['orig-vtag', '1234'], ['reply-vtag', '-1']]);
+    const { tmpl, flags } = parse(PROTO_SCTP, [
+      ['sport', '1'],
+      ['reply-port-dst', '2'],
+      ['state', 'COOKIE_ECHOED'],
+      ['orig-vtag', '1234'],
+      ['reply-vtag', '-1'],
+    ]);
     expect(tmpl.orig).toEqual({ srcPort: 1, protonum: 132 });
     expect(tmpl.reply).toEqual({ dstPort: 2, protonum: 132 });
     expect(tmpl.sctpState).toBe(3);
@@ -182,11 +270,19 @@ describe('sctp', () => {
   it('unknown state (the 1.4.7 binary segfaults here)', () =>
     expect(err(() => parse(PROTO_SCTP, [['state', 'HEARTBEAT_SENT']]))).toBe("unknown SCTP state `HEARTBEAT_SENT'"));
   it('-I needs vtags', () =>
-    expect(check(PROTO_SCTP, [['state', 'ESTABLISHED']], CMD_BIT.CT_CREATE)).toBe("You need to supply the `--orig-vtag' option for this command"));
+    expect(check(PROTO_SCTP, [['state', 'ESTABLISHED']], CMD_BIT.CT_CREATE)).toBe(
+      "You need to supply the `--orig-vtag' option for this command",
+    ));
   it('-I pair errors', () => {
-    const base: [string, string][] = [['state', 'ESTABLISHED'], ['orig-vtag', '1'], ['reply-vtag', '2']];
+    const base: [string, string][] = [
+      ['state', 'ESTABLISHED'],
+      ['orig-vtag', '1'],
+      ['reply-vtag', '2'],
+    ];
     expect(check(PROTO_SCTP, base, CMD_BIT.CT_CREATE)).toBe("you have to specify `--sport' and `--dport'");
-    expect(check(PROTO_SCTP, [...base, ['reply-port-src', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--reply-src-port' and `--reply-dst-port'");
+    expect(check(PROTO_SCTP, [...base, ['reply-port-src', '1']], CMD_BIT.CT_CREATE)).toBe(
+      "you have to specify `--reply-src-port' and `--reply-dst-port'",
+    );
     expect(check(PROTO_SCTP, [...base, ['sport', '1'], ['dport', '1']], CMD_BIT.CT_CREATE)).toBeUndefined();
   });
   it('vtags illegal with -D', () =>
@@ -195,7 +291,11 @@ describe('sctp', () => {
 
 describe('dccp', () => {
   it('ports, state, role', () => {
-    const { tmpl, flags } = parse(PROTO_DCCP, [['dport', '5004'], ['state', 'PARTOPEN'], ['role', 'SERV']]);
+    const { tmpl, flags } = parse(PROTO_DCCP, [
+      ['dport', '5004'],
+      ['state', 'PARTOPEN'],
+      ['role', 'SERV'],
+    ]);
     expect(tmpl.orig).toEqual({ dstPort: 5004, protonum: 33 });
     expect(tmpl.dccpState).toBe(3);
     expect(tmpl.dccpRole).toBe(1);
@@ -213,14 +313,28 @@ describe('dccp', () => {
     expect(parse(PROTO_DCCP, [['tuple-port-src', '9']]).tmpl.exptuple).toEqual({ srcPort: 9, protonum: 33 }));
   it('-I needs --role, reply pair typo', () => {
     expect(check(PROTO_DCCP, [['state', 'OPEN']], CMD_BIT.CT_CREATE)).toBe("You need to supply the `--role' option for this command");
-    expect(check(PROTO_DCCP, [['state', 'OPEN'], ['role', 'client'], ['reply-port-dst', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--reply-port-src' and `--report-port-dst'");
+    expect(
+      check(
+        PROTO_DCCP,
+        [
+          ['state', 'OPEN'],
+          ['role', 'client'],
+          ['reply-port-dst', '1'],
+        ],
+        CMD_BIT.CT_CREATE,
+      ),
+    ).toBe("you have to specify `--reply-port-src' and `--report-port-dst'");
     expect(check(PROTO_DCCP, [['role', 'client']], CMD_BIT.CT_LIST)).toBe("Illegal option `--role' with this command");
   });
 });
 
 describe('icmp / icmpv6', () => {
   it('type/code/id', () => {
-    const { tmpl, flags } = parse(PROTO_ICMP, [['icmp-type', '8'], ['icmp-code', '256'], ['icmp-id', '70000']]);
+    const { tmpl, flags } = parse(PROTO_ICMP, [
+      ['icmp-type', '8'],
+      ['icmp-code', '256'],
+      ['icmp-id', '70000'],
+    ]);
     expect(tmpl.orig).toEqual({ icmpType: 8, icmpCode: 0, icmpId: 4464, protonum: 1 });
     expect(tmpl.reply).toEqual({});
     expect(flags).toBe(7);
@@ -234,15 +348,31 @@ describe('icmp / icmpv6', () => {
   });
   it('-I needs type and code', () => {
     expect(check(PROTO_ICMP, [], CMD_BIT.CT_CREATE)).toBe("You need to supply the `--icmp-type' option for this command");
-    expect(check(PROTO_ICMPV6, [['icmpv6-type', '1']], CMD_BIT.CT_CREATE)).toBe("You need to supply the `--icmpv6-code' option for this command");
-    expect(check(PROTO_ICMP, [['icmp-type', '1'], ['icmp-code', '0']], CMD_BIT.CT_GET)).toBeUndefined();
+    expect(check(PROTO_ICMPV6, [['icmpv6-type', '1']], CMD_BIT.CT_CREATE)).toBe(
+      "You need to supply the `--icmpv6-code' option for this command",
+    );
+    expect(
+      check(
+        PROTO_ICMP,
+        [
+          ['icmp-type', '1'],
+          ['icmp-code', '0'],
+        ],
+        CMD_BIT.CT_GET,
+      ),
+    ).toBeUndefined();
     expect(check(PROTO_ICMP, [['icmp-id', '1']], CMD_BIT.EXP_LIST)).toBe("Illegal option `--icmp-id' with this command");
   });
 });
 
 describe('gre', () => {
   it('keys via strtoul base 0', () => {
-    const { tmpl, flags } = parse(PROTO_GRE, [['srckey', '0x10'], ['orig-key-dst', '010'], ['reply-key-src', '0x12345'], ['tuple-key-dst', '5']]);
+    const { tmpl, flags } = parse(PROTO_GRE, [
+      ['srckey', '0x10'],
+      ['orig-key-dst', '010'],
+      ['reply-key-src', '0x12345'],
+      ['tuple-key-dst', '5'],
+    ]);
     expect(tmpl.orig).toEqual({ srcPort: 16, dstPort: 8, protonum: 47 });
     expect(tmpl.reply).toEqual({ srcPort: 0x2345, protonum: 47 });
     expect(tmpl.exptuple).toEqual({ dstPort: 5, protonum: 47 });
@@ -250,8 +380,19 @@ describe('gre', () => {
   });
   it('pair errors', () => {
     expect(check(PROTO_GRE, [['srckey', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--srckey' and `--dstkey'");
-    expect(check(PROTO_GRE, [['reply-key-dst', '1']], CMD_BIT.CT_CREATE)).toBe("you have to specify `--reply-src-key' and `--reply-dst-key'");
-    expect(check(PROTO_GRE, [['srckey', '1'], ['dstkey', '1']], CMD_BIT.EXP_CREATE)).toBe("You need to supply the `--reply-key-src' option for this command");
+    expect(check(PROTO_GRE, [['reply-key-dst', '1']], CMD_BIT.CT_CREATE)).toBe(
+      "you have to specify `--reply-src-key' and `--reply-dst-key'",
+    );
+    expect(
+      check(
+        PROTO_GRE,
+        [
+          ['srckey', '1'],
+          ['dstkey', '1'],
+        ],
+        CMD_BIT.EXP_CREATE,
+      ),
+    ).toBe("You need to supply the `--reply-key-src' option for this command");
   });
 });
 
@@ -299,7 +440,9 @@ describe('genericOptCheck', () => {
     expect(genericOptCheck(0, 4, [3, 3, 3, 3], names)).toEqual({ ok: true });
   });
   it('short rows count as zeros', () =>
-    expect(err(() => genericOptCheck(1 << 9, 10, [2], names.concat('e', 'f', 'g', 'h', 'i', 'j')))).toBe("Illegal option `--j' with this command"));
+    expect(err(() => genericOptCheck(1 << 9, 10, [2], names.concat('e', 'f', 'g', 'h', 'i', 'j')))).toBe(
+      "Illegal option `--j' with this command",
+    ));
 });
 
 describe('findProto', () => {
@@ -416,24 +559,96 @@ describe.skipIf(!canUnshare)('errors match the reference binary', () => {
   const I = ['-I', '-s', '1.1.1.1', '-d', '2.2.2.2', '-t', '10'];
   const cases: [string[], () => string | undefined][] = [
     [[...I, '-p', 'tcp'], () => check(PROTO_TCP, [], CMD_BIT.CT_CREATE)],
-    [[...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--sport', '1'], () => check(PROTO_TCP, [['state', 'ESTABLISHED'], ['sport', '1']], CMD_BIT.CT_CREATE)],
-    [[...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--reply-port-src', '1'], () => check(PROTO_TCP, [['state', 'ESTABLISHED'], ['reply-port-src', '1']], CMD_BIT.CT_CREATE)],
-    [[...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--mask-port-src', '1'], () => check(PROTO_TCP, [['state', 'ESTABLISHED'], ['mask-port-src', '1']], CMD_BIT.CT_CREATE)],
+    [
+      [...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--sport', '1'],
+      () =>
+        check(
+          PROTO_TCP,
+          [
+            ['state', 'ESTABLISHED'],
+            ['sport', '1'],
+          ],
+          CMD_BIT.CT_CREATE,
+        ),
+    ],
+    [
+      [...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--reply-port-src', '1'],
+      () =>
+        check(
+          PROTO_TCP,
+          [
+            ['state', 'ESTABLISHED'],
+            ['reply-port-src', '1'],
+          ],
+          CMD_BIT.CT_CREATE,
+        ),
+    ],
+    [
+      [...I, '-p', 'tcp', '--state', 'ESTABLISHED', '--mask-port-src', '1'],
+      () =>
+        check(
+          PROTO_TCP,
+          [
+            ['state', 'ESTABLISHED'],
+            ['mask-port-src', '1'],
+          ],
+          CMD_BIT.CT_CREATE,
+        ),
+    ],
     [['-L', '-p', 'tcp', '--state', 'FOO'], () => err(() => parse(PROTO_TCP, [['state', 'FOO']]))],
     [[...I, '-p', 'udp', '--reply-port-dst', '1'], () => check(PROTO_UDP, [['reply-port-dst', '1']], CMD_BIT.CT_CREATE)],
     [[...I, '-p', 'udplite', '--sport', '1'], () => check(PROTO_UDPLITE, [['sport', '1']], CMD_BIT.CT_CREATE)],
     [[...I, '-p', 'sctp', '--state', 'ESTABLISHED'], () => check(PROTO_SCTP, [['state', 'ESTABLISHED']], CMD_BIT.CT_CREATE)],
-    [[...I, '-p', 'sctp', '--state', 'ESTABLISHED', '--orig-vtag', '1', '--reply-vtag', '1', '--reply-port-src', '1'], () => check(PROTO_SCTP, [['state', 'ESTABLISHED'], ['orig-vtag', '1'], ['reply-vtag', '1'], ['reply-port-src', '1']], CMD_BIT.CT_CREATE)],
+    [
+      [...I, '-p', 'sctp', '--state', 'ESTABLISHED', '--orig-vtag', '1', '--reply-vtag', '1', '--reply-port-src', '1'],
+      () =>
+        check(
+          PROTO_SCTP,
+          [
+            ['state', 'ESTABLISHED'],
+            ['orig-vtag', '1'],
+            ['reply-vtag', '1'],
+            ['reply-port-src', '1'],
+          ],
+          CMD_BIT.CT_CREATE,
+        ),
+    ],
     [['-L', '-p', 'dccp', '--state', 'FOO'], () => err(() => parse(PROTO_DCCP, [['state', 'FOO']]))],
     [['-L', '-p', 'dccp', '--role', 'x'], () => err(() => parse(PROTO_DCCP, [['role', 'x']]))],
     [['-L', '-p', 'dccp', '--role', 'c'], () => check(PROTO_DCCP, [['role', 'c']], CMD_BIT.CT_LIST)],
     [[...I, '-p', 'dccp', '--state', 'OPEN'], () => check(PROTO_DCCP, [['state', 'OPEN']], CMD_BIT.CT_CREATE)],
-    [[...I, '-p', 'dccp', '--state', 'OPEN', '--role', 'client', '--reply-port-dst', '1'], () => check(PROTO_DCCP, [['state', 'OPEN'], ['role', 'client'], ['reply-port-dst', '1']], CMD_BIT.CT_CREATE)],
+    [
+      [...I, '-p', 'dccp', '--state', 'OPEN', '--role', 'client', '--reply-port-dst', '1'],
+      () =>
+        check(
+          PROTO_DCCP,
+          [
+            ['state', 'OPEN'],
+            ['role', 'client'],
+            ['reply-port-dst', '1'],
+          ],
+          CMD_BIT.CT_CREATE,
+        ),
+    ],
     [[...I, '-p', 'icmp'], () => check(PROTO_ICMP, [], CMD_BIT.CT_CREATE)],
-    [['-I', '-s', '::1', '-d', '::2', '-t', '10', '-p', 'icmpv6', '--icmpv6-type', '1'], () => check(PROTO_ICMPV6, [['icmpv6-type', '1']], CMD_BIT.CT_CREATE)],
+    [
+      ['-I', '-s', '::1', '-d', '::2', '-t', '10', '-p', 'icmpv6', '--icmpv6-type', '1'],
+      () => check(PROTO_ICMPV6, [['icmpv6-type', '1']], CMD_BIT.CT_CREATE),
+    ],
     [[...I, '-p', 'gre', '--srckey', '1'], () => check(PROTO_GRE, [['srckey', '1']], CMD_BIT.CT_CREATE)],
     [[...I, '-p', 'gre', '--reply-key-dst', '1'], () => check(PROTO_GRE, [['reply-key-dst', '1']], CMD_BIT.CT_CREATE)],
-    [['-G', '-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--mask-port-src', '1'], () => check(PROTO_TCP, [['sport', '1'], ['mask-port-src', '1']], CMD_BIT.CT_GET)],
+    [
+      ['-G', '-s', '1.1.1.1', '-d', '2.2.2.2', '-p', 'tcp', '--sport', '1', '--mask-port-src', '1'],
+      () =>
+        check(
+          PROTO_TCP,
+          [
+            ['sport', '1'],
+            ['mask-port-src', '1'],
+          ],
+          CMD_BIT.CT_GET,
+        ),
+    ],
   ];
   for (const [args, ours] of cases) {
     it(args.join(' '), () => {

@@ -34,7 +34,10 @@ describe('FlowQuery', () => {
     expect(kernelDumpFilter(q)).toEqual({ family: 2, tuple: { l3: 2, protonum: 6, dstPort: 443 } });
   });
   it('a network the source must fall in, not compared exactly', () => {
-    const q: FlowQuery = { ...allFlows(2), networks: { src: { family: 2, net: Uint8Array.of(198, 51, 100, 0), mask: Uint8Array.of(255, 255, 255, 0) } } };
+    const q: FlowQuery = {
+      ...allFlows(2),
+      networks: { src: { family: 2, net: Uint8Array.of(198, 51, 100, 0), mask: Uint8Array.of(255, 255, 255, 0) } },
+    };
     expect(kept(q, [https, ssh])).toEqual([false, true]);
     expect(kernelDumpFilter(q).tuple).toBeUndefined();
   });
@@ -49,7 +52,10 @@ describe('FlowQuery', () => {
     expect(kept({ ...q, compare: true }, [https, flow('192.0.2.1', 443, { timeout: 30 })])).toEqual([false, true]);
   });
   it('source NAT', () => {
-    const natted = flow('192.0.2.1', 443, { status: IPS.CONFIRMED | IPS.SRC_NAT_DONE, reply: { family: 2, src: '10.0.0.1', dst: '203.0.113.5', protonum: 6, srcPort: 443, dstPort: 40000 } });
+    const natted = flow('192.0.2.1', 443, {
+      status: IPS.CONFIRMED | IPS.SRC_NAT_DONE,
+      reply: { family: 2, src: '10.0.0.1', dst: '203.0.113.5', protonum: 6, srcPort: 443, dstPort: 40000 },
+    });
     expect(kept({ ...allFlows(), nat: { kind: 'src' } }, [https, natted])).toEqual([false, true]);
     expect(kept({ ...allFlows(), nat: { kind: 'src', snat: { addr: Uint8Array.of(203, 0, 113, 6) } } }, [natted])).toEqual([false]);
   });

@@ -38,15 +38,27 @@ const everything = { family: 0, orig: {}, reply: {}, networks: {}, compare: fals
 describe('-L', () => {
   it('-L', () => expect(resolve('-L')).toEqual({ kind: 'list', table: 'conntrack', query: everything, zero: false, output: plain }));
   ok('-L -p tcp --dport 443', { query: { family: 0, orig: { protonum: 6, dstPort: 443 }, compare: true } });
-  ok('-L -s 10.0.0.0/8', { query: { family: 2, orig: { l3: 2 }, networks: { src: { family: 2, net: v4(10, 0, 0, 0), mask: v4(255, 0, 0, 0) } } } });
-  it('-L -s 10.1.2.3/8: the network, not the address', () => expect((resolve('-L -s 10.1.2.3/8') as { query: { orig: object } }).query.orig).toEqual({ l3: 2 }));
+  ok('-L -s 10.0.0.0/8', {
+    query: { family: 2, orig: { l3: 2 }, networks: { src: { family: 2, net: v4(10, 0, 0, 0), mask: v4(255, 0, 0, 0) } } },
+  });
+  it('-L -s 10.1.2.3/8: the network, not the address', () =>
+    expect((resolve('-L -s 10.1.2.3/8') as { query: { orig: object } }).query.orig).toEqual({ l3: 2 }));
   ok('-L -d 10.0.0.1', { query: { orig: { l3: 2, dst: v4(10, 0, 0, 1) }, networks: {} } });
-  ok('-L -m 0x10/0xf0 -u ASSURED', { query: { mark: { value: 0x10, mask: 0xf0 }, status: IPS.ASSURED, statusFilter: { value: IPS.ASSURED, mask: IPS.ASSURED }, compare: true } });
+  ok('-L -m 0x10/0xf0 -u ASSURED', {
+    query: {
+      mark: { value: 0x10, mask: 0xf0 },
+      status: IPS.ASSURED,
+      statusFilter: { value: IPS.ASSURED, mask: IPS.ASSURED },
+      compare: true,
+    },
+  });
   ok('-L -u UNREPLIED', { query: { status: 0, statusFilter: { value: 0, mask: IPS.SEEN_REPLY } } });
   ok('-L -l foo,ops-team', { query: { labels: [0, 5], compare: true } });
   ok('-L --src-nat', { query: { nat: { kind: 'src' }, compare: false } });
   ok('-L --src-nat --dst-nat 1.2.3.4', { query: { nat: { kind: 'both', dnat: { addr: v4(1, 2, 3, 4) } } } });
-  ok('-L --any-nat 1.2.3.4:80', { query: { nat: { kind: 'either', snat: { addr: v4(1, 2, 3, 4), port: 80 }, dnat: { addr: v4(1, 2, 3, 4), port: 80 } } } });
+  ok('-L --any-nat 1.2.3.4:80', {
+    query: { nat: { kind: 'either', snat: { addr: v4(1, 2, 3, 4), port: 80 }, dnat: { addr: v4(1, 2, 3, 4), port: 80 } } },
+  });
   ok('-L -w 3', { query: { zone: 3, compare: true } });
   ok('-L -z', { zero: true, query: { compare: false } });
   ok('-L dying -s 1.2.3.4', { table: 'dying', query: { ...everything, family: 2 } });
@@ -54,7 +66,8 @@ describe('-L', () => {
   ok('-L -o xml,extended,id', { output: { ...plain, format: 'xml', extended: true, id: true } });
   ok('-L -o save', { output: { ...plain, format: 'save' } });
   ok('-L -o json,ktimestamp', { output: { ...plain, format: 'json', ktimestamp: true } });
-  it('-L -o labels: the label map', () => expect((resolve('-L -o labels') as { output: OutputSpec }).output.labelmap?.bitOf('ops-team')).toBe(5));
+  it('-L -o labels: the label map', () =>
+    expect((resolve('-L -o labels') as { output: OutputSpec }).output.labelmap?.bitOf('ops-team')).toBe(5));
   ok('-L --tally src,dport --top 5', { tally: { keys: ['src', 'dport'], top: 5 } });
   bad('-L -z -p tcp', "2 Can't use -z with filtering parameters");
   bad('-L --mask-src 255.0.0.0', "2 Can't use --mask-src without --src");
@@ -98,7 +111,11 @@ describe('-I, -A, -F', () => {
       tcpState: 3,
     },
   });
-  ok('-A -s 1.2.3.4 -d 5.6.7.8 -p udp --sport 1 --dport 2 -t 10 -m 9', { kind: 'create', exclusive: false, flow: { mark: 9, timeout: 10 } });
+  ok('-A -s 1.2.3.4 -d 5.6.7.8 -p udp --sport 1 --dport 2 -t 10 -m 9', {
+    kind: 'create',
+    exclusive: false,
+    flow: { mark: 9, timeout: 10 },
+  });
   it('-F', () => expect(resolve('-F')).toEqual({ kind: 'flush', family: 0 }));
   ok('-F -f ipv6', { kind: 'flush', family: 10 });
 });
@@ -124,7 +141,11 @@ describe('counts, statistics, expectations, --watch', () => {
     family: 2,
     master: { l3: 2, src: v4(1, 2, 3, 4), dst: v4(5, 6, 7, 8), protonum: 6, srcPort: 1, dstPort: 2 },
   });
-  ok('-D expect -s 1.2.3.4 -d 5.6.7.8 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1', { kind: 'expect-delete', family: 2, tuple: { src: v4(1, 2, 3, 4), protonum: 17 } });
+  ok('-D expect -s 1.2.3.4 -d 5.6.7.8 -p udp --sport 1 --dport 2 --reply-port-src 2 --reply-port-dst 1', {
+    kind: 'expect-delete',
+    family: 2,
+    tuple: { src: v4(1, 2, 3, 4), protonum: 17 },
+  });
   ok(
     '-I expect -s 1.2.3.4 -d 5.6.7.8 -p tcp --sport 1 --dport 2 --tuple-src 1.2.3.4 --tuple-dst 5.6.7.8 --mask-src 255.255.255.255 --mask-dst 255.255.255.255 --tuple-port-src 3 --tuple-port-dst 4 --mask-port-src 0 --mask-port-dst 65535 -t 30',
     {

@@ -9,7 +9,18 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inetPton6 } from '../../src/cli/inet.js';
-import { CTA, CTA_EXPECT, CTA_FILTER, CTA_FILTER_FLAG, CTA_NAT, CTA_PROTONAT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP, IPPROTO, IPS } from '../../src/ctnetlink/constants.js';
+import {
+  CTA,
+  CTA_EXPECT,
+  CTA_FILTER,
+  CTA_FILTER_FLAG,
+  CTA_NAT,
+  CTA_PROTONAT,
+  IPCTNL_MSG_CT,
+  IPCTNL_MSG_EXP,
+  IPPROTO,
+  IPS,
+} from '../../src/ctnetlink/constants.js';
 import { decodeFlow, decodeTuple } from '../../src/ctnetlink/decode.js';
 import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec } from '../../src/ctnetlink/encode.js';
 import { decodeExpect } from '../../src/ctnetlink/expect.js';
@@ -38,7 +49,10 @@ const u16 = (r: Rand): number => intUpTo(r, 0xffff);
 const u32 = (r: Rand): number => (r() < 0.3 ? pick(r, [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]) : Math.floor(r() * 0x100000000));
 
 function address(r: Rand, l3: number): Uint8Array {
-  if (l3 === AF.INET) return r() < 0.2 ? pick(r, [Uint8Array.of(0, 0, 0, 0), Uint8Array.of(255, 255, 255, 255)]) : Uint8Array.from({ length: 4 }, () => u8(r));
+  if (l3 === AF.INET)
+    return r() < 0.2
+      ? pick(r, [Uint8Array.of(0, 0, 0, 0), Uint8Array.of(255, 255, 255, 255)])
+      : Uint8Array.from({ length: 4 }, () => u8(r));
   const b = new Uint8Array(16);
   const shape = r();
   if (shape < 0.15) {
@@ -148,7 +162,17 @@ describe('decode(encode(tuple))', () => {
   it('each protocol once per family, with its own fields only', () => {
     for (const l3 of [AF.INET, AF.INET6]) {
       for (const p of ALL_PROTOS) {
-        const spec: TupleSpec = { l3, src: address(rng(p + 1), l3), dst: address(rng(p + 2), l3), protonum: p, srcPort: 1234, dstPort: 80, icmpType: 8, icmpCode: 3, icmpId: 0xbeef };
+        const spec: TupleSpec = {
+          l3,
+          src: address(rng(p + 1), l3),
+          dst: address(rng(p + 2), l3),
+          protonum: p,
+          srcPort: 1234,
+          dstPort: 80,
+          icmpType: 8,
+          icmpCode: 3,
+          icmpId: 0xbeef,
+        };
         const got = roundTripTuple(spec);
         expect(got).toEqual(wireTuple(spec));
         expect('srcPort' in got).toBe(PORT_PROTOS.includes(p));
@@ -158,13 +182,30 @@ describe('decode(encode(tuple))', () => {
   });
 
   it('zone 0 is present, no zone is absent', () => {
-    const base: TupleSpec = { l3: AF.INET, src: Uint8Array.of(192, 0, 2, 1), dst: Uint8Array.of(198, 51, 100, 1), protonum: IPPROTO.UDP, srcPort: 53, dstPort: 53 };
+    const base: TupleSpec = {
+      l3: AF.INET,
+      src: Uint8Array.of(192, 0, 2, 1),
+      dst: Uint8Array.of(198, 51, 100, 1),
+      protonum: IPPROTO.UDP,
+      srcPort: 53,
+      dstPort: 53,
+    };
     expect(roundTripTuple({ ...base, zone: 0 }).zone).toBe(0);
     expect('zone' in roundTripTuple(base)).toBe(false);
   });
 
   it('the IPv6 forms glibc prints specially, and unset addresses', () => {
-    for (const s of ['::', '::1', '::ffff:192.0.2.18', '::1.2.3.5', 'fe80::1:0:0:0', 'ff02::1', '2001:db8::1:0:0:1', '2001:0:0:1::1', '1:2:3:4:5:6:7:8']) {
+    for (const s of [
+      '::',
+      '::1',
+      '::ffff:192.0.2.18',
+      '::1.2.3.5',
+      'fe80::1:0:0:0',
+      'ff02::1',
+      '2001:db8::1:0:0:1',
+      '2001:0:0:1::1',
+      '1:2:3:4:5:6:7:8',
+    ]) {
       const src = inetPton6(s)!;
       const buf = encodeAttrsToBuffer([tupleAttr(CTA.TUPLE_ORIG, { l3: AF.INET6, src, protonum: 0 })]);
       const t = decodeTuple(buf, ...payload(buf), AF.INET6, 'CTA_TUPLE_ORIG');
@@ -281,14 +322,18 @@ function entrySpec(r: Rand): [EntrySpec, number] {
     dnat: maybe(r, () => ({ addr: maybe(r, () => address(r, l3), 0.8), port: maybe(r, () => u16(r)) }), 0.3),
     zone: maybe(r, () => u16(r), 0.3),
     labels,
-    labelsMask: labels && maybe(r, () => (r() < 0.8 ? labelBitmap([intUpTo(r, labels.length * 8 - 1)], labels.length * 8 - 1) : labelBitmap([1]))),
+    labelsMask:
+      labels && maybe(r, () => (r() < 0.8 ? labelBitmap([intUpTo(r, labels.length * 8 - 1)], labels.length * 8 - 1) : labelBitmap([1]))),
   };
   return [e, l3];
 }
 
 /** IPCTNL_MSG_CT_NEW as -I sends it (create.ts frames entryAttrs() with encodeRequest). */
 function newMessage(e: EntrySpec, family = e.orig?.l3 ?? AF.INET): Buffer {
-  return encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, attrs: entryAttrs(e) }, 1);
+  return encodeRequest(
+    { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, attrs: entryAttrs(e) },
+    1,
+  );
 }
 
 describe('decode(encode(entry))', () => {
@@ -298,17 +343,28 @@ describe('decode(encode(entry))', () => {
     expect(entryOf(decodeFlow(buf, 0, buf.length))).toEqual(wireEntry(e));
   });
 
-  property('the attribute tree (entryAttrs) and the message writer (writeEntry into NlWriter, -U / -R) write the same bytes', 0x14f03, (r) => {
-    const [e, family] = entrySpec(r);
-    const w = new NlWriter(64);
-    const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, 1);
-    writeEntry(w, e);
-    w.endMessage(start);
-    expect(w.take().toString('hex')).toBe(newMessage(e, family).toString('hex'));
-  });
+  property(
+    'the attribute tree (entryAttrs) and the message writer (writeEntry into NlWriter, -U / -R) write the same bytes',
+    0x14f03,
+    (r) => {
+      const [e, family] = entrySpec(r);
+      const w = new NlWriter(64);
+      const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family, 1);
+      writeEntry(w, e);
+      w.endMessage(start);
+      expect(w.take().toString('hex')).toBe(newMessage(e, family).toString('hex'));
+    },
+  );
 
   it('a zero mark is sent and decodes as present; no mark stays absent', () => {
-    const orig: TupleSpec = { l3: AF.INET, src: Uint8Array.of(192, 0, 2, 1), dst: Uint8Array.of(198, 51, 100, 1), protonum: IPPROTO.TCP, srcPort: 1, dstPort: 2 };
+    const orig: TupleSpec = {
+      l3: AF.INET,
+      src: Uint8Array.of(192, 0, 2, 1),
+      dst: Uint8Array.of(198, 51, 100, 1),
+      protonum: IPPROTO.TCP,
+      srcPort: 1,
+      dstPort: 2,
+    };
     const withZero = newMessage({ orig, mark: 0, zone: 0, timeout: 0 });
     const f = decodeFlow(withZero, 0, withZero.length);
     expect([f.mark, f.zone, f.timeout]).toEqual([0, 0, 0]);
@@ -320,7 +376,18 @@ describe('decode(encode(entry))', () => {
   it('each protocol once per family with its protocol info, IPv6 NAT and the widest label map', () => {
     for (const l3 of [AF.INET, AF.INET6]) {
       for (const p of ALL_PROTOS) {
-        const orig: TupleSpec = { l3, src: address(rng(3), l3), dst: address(rng(4), l3), protonum: p, srcPort: 40000, dstPort: 443, icmpType: 128, icmpCode: 0, icmpId: 7, zone: 7 };
+        const orig: TupleSpec = {
+          l3,
+          src: address(rng(3), l3),
+          dst: address(rng(4), l3),
+          protonum: p,
+          srcPort: 40000,
+          dstPort: 443,
+          icmpType: 128,
+          icmpCode: 0,
+          icmpId: 7,
+          zone: 7,
+        };
         const e: EntrySpec = {
           orig,
           reply: { ...orig, src: orig.dst, dst: orig.src, zone: 8 },
@@ -361,7 +428,10 @@ describe('decode(encode(expectation))', () => {
     const timeout = maybe(r, () => u32(r));
     const attrs: AttrNode[] = [tupleAttr(CTA_EXPECT.TUPLE, tuple), tupleAttr(CTA_EXPECT.MASTER, master), tupleAttr(CTA_EXPECT.MASK, mask)];
     if (timeout !== undefined) attrs.push(u32be(CTA_EXPECT.TIMEOUT, timeout));
-    const buf = encodeRequest({ subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family: l3, attrs }, 1);
+    const buf = encodeRequest(
+      { subsys: NFNL_SUBSYS.CTNETLINK_EXP, msg: IPCTNL_MSG_EXP.NEW, flags: NLM_F.CREATE | NLM_F.ACK | NLM_F.EXCL, family: l3, attrs },
+      1,
+    );
     const e = decodeExpect(buf, 0, buf.length);
     expect(specOf(e.tuple!, l3)).toEqual(wireTuple(tuple));
     expect(specOf(e.master!, l3)).toEqual(wireTuple(master));
@@ -416,7 +486,10 @@ describe('decode(encode(CTA_FILTER tuple))', () => {
 
 /** An attribute tree with its byte payloads as hex, so trees compare whatever buffer type holds the bytes. */
 type Shape = { type: number; nested: Shape[] } | { type: number; hex: string };
-const shape = (nodes: AttrNode[]): Shape[] => nodes.map((n) => ('nested' in n ? { type: n.type, nested: shape(n.nested) } : { type: n.type, hex: Buffer.from(n.data).toString('hex') }));
+const shape = (nodes: AttrNode[]): Shape[] =>
+  nodes.map((n) =>
+    'nested' in n ? { type: n.type, nested: shape(n.nested) } : { type: n.type, hex: Buffer.from(n.data).toString('hex') },
+  );
 
 function attrTree(r: Rand, depth: number): AttrNode[] {
   return Array.from({ length: intUpTo(r, 4) }, () => {
@@ -523,7 +596,14 @@ describe('encode(decode(captured bytes))', () => {
         if (t.protonum === IPPROTO.ICMP || t.protonum === IPPROTO.ICMPV6) {
           // the kernel writes ID, TYPE, CODE (icmp_tuple_to_nlattr); nfct_build_tuple_raw writes CODE, TYPE, ID
           const sorted = (b: Buffer): Shape[] =>
-            shape(decodeTree(b)).map((n) => ('nested' in n ? { ...n, nested: n.nested.map((c) => ('nested' in c ? { ...c, nested: [...c.nested].sort((x, y) => x.type - y.type) } : c)) } : n));
+            shape(decodeTree(b)).map((n) =>
+              'nested' in n
+                ? {
+                    ...n,
+                    nested: n.nested.map((c) => ('nested' in c ? { ...c, nested: [...c.nested].sort((x, y) => x.type - y.type) } : c)),
+                  }
+                : n,
+            );
           expect(sorted(ours), m.file).toEqual(sorted(Buffer.from(kernel)));
         } else {
           expect(ours.toString('hex'), m.file).toBe(kernel.toString('hex'));
@@ -545,7 +625,9 @@ describe('encode(decode(captured bytes))', () => {
       const d = decodeFlow(del, 0, del.length);
       expect(d.family).toBe(f.family);
       expect({ orig: d.orig, reply: d.reply, zone: d.zone }).toEqual({ orig: f.orig, reply: f.reply, zone: f.zone });
-      const present = Object.entries(d).filter(([k, v]) => v !== undefined && k !== 'family').map(([k]) => k);
+      const present = Object.entries(d)
+        .filter(([k, v]) => v !== undefined && k !== 'family')
+        .map(([k]) => k);
       expect(present.every((k) => ['orig', 'reply', 'zone'].includes(k))).toBe(true);
     }
   });

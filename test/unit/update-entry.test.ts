@@ -50,16 +50,36 @@ const flow = (over: Partial<Flow> = {}): Flow =>
 describe('-U labels: the labels an entry is left with', () => {
   const cases: Array<[string[], number[] | undefined, number[] | undefined]> = [
     // [argv, labels before (undefined: none), labels after (undefined: not updated)]
-    [['-U', '--label-del', 'bar'], [0, 1, 2], [0, 2]],
-    [['-U', '--label-del', 'bar,ops-team'], [0, 1, 2, 5], [0, 2]],
+    [
+      ['-U', '--label-del', 'bar'],
+      [0, 1, 2],
+      [0, 2],
+    ],
+    [
+      ['-U', '--label-del', 'bar,ops-team'],
+      [0, 1, 2, 5],
+      [0, 2],
+    ],
     [['-U', '--label-del', 'foo', '-f', 'ipv4'], [0, 1], [1]],
     // an entry without the label is still updated (conntrack's nfct_cmp sees the mask it sets), unchanged
-    [['-U', '--label-del', 'ops-team'], [0, 1], [0, 1]],
+    [
+      ['-U', '--label-del', 'ops-team'],
+      [0, 1],
+      [0, 1],
+    ],
     [['-U', '--label-del'], [0, 1, 2], []],
     [['-U', '--label-del', 'bar'], undefined, undefined],
     [['-U', '--label-del'], undefined, undefined],
-    [['-U', '--label-add', 'ops-team'], [0, 1], [0, 1, 5]],
-    [['-U', '--label-add', 'foo'], [0, 1], [0, 1]],
+    [
+      ['-U', '--label-add', 'ops-team'],
+      [0, 1],
+      [0, 1, 5],
+    ],
+    [
+      ['-U', '--label-add', 'foo'],
+      [0, 1],
+      [0, 1],
+    ],
     [['-U', '--label-add', 'bar,foo'], undefined, [0, 1]],
   ];
   for (const [argv, before, after] of cases) {

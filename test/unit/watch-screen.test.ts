@@ -56,7 +56,11 @@ describe('renderWatchScreen', () => {
   });
 
   it('warns in red when the table is nearly full, in yellow when filling up, green otherwise', () => {
-    const full = renderWatchScreen(snap({ count: Math.ceil(262144 * FILL_CRITICAL), max: 262144 }), { width: 120, height: 40, colorLevel: 1 });
+    const full = renderWatchScreen(snap({ count: Math.ceil(262144 * FILL_CRITICAL), max: 262144 }), {
+      width: 120,
+      height: 40,
+      colorLevel: 1,
+    });
     const fullLine = full.split('\n')[1];
     expect(fullLine).toContain('TABLE NEARLY FULL');
     expect(fullLine).toContain('\x1b[31m'); // red
@@ -66,9 +70,13 @@ describe('renderWatchScreen', () => {
     const low = renderWatchScreen(snap(), { width: 120, height: 40, colorLevel: 1 }).split('\n')[1];
     expect(low).toContain('\x1b[32m'); // green
     expect(low).not.toMatch(/FULL|filling/);
-    expect(renderWatchScreen(snap({ count: 300000, max: 262144 }), { width: 120, height: 40, colorLevel: 0 })).toMatch(/\[#{40}\] 300000 \/ 262144 {2}114\.4% {2}TABLE NEARLY FULL/);
+    expect(renderWatchScreen(snap({ count: 300000, max: 262144 }), { width: 120, height: 40, colorLevel: 0 })).toMatch(
+      /\[#{40}\] 300000 \/ 262144 {2}114\.4% {2}TABLE NEARLY FULL/,
+    );
     // without colour the warning is still there, in words
-    expect(renderWatchScreen(snap({ count: 262144, max: 262144 }), { width: 120, height: 40, colorLevel: 0 })).toMatch(/262144 \/ 262144 {2}100\.0% {2}TABLE NEARLY FULL/);
+    expect(renderWatchScreen(snap({ count: 262144, max: 262144 }), { width: 120, height: 40, colorLevel: 0 })).toMatch(
+      /262144 \/ 262144 {2}100\.0% {2}TABLE NEARLY FULL/,
+    );
   });
 
   it('fits the terminal: no line wider than the width, no more lines than the height', () => {
@@ -89,7 +97,9 @@ describe('renderWatchScreen', () => {
       }
     }
     // 80 columns: two lists side by side; 40: one under the other
-    expect(renderWatchScreen(snap(), { width: 80, height: 40, colorLevel: 0 })).toMatch(/Top sources +Top destinations\n[\s\S]*Top ports +Top states/);
+    expect(renderWatchScreen(snap(), { width: 80, height: 40, colorLevel: 0 })).toMatch(
+      /Top sources +Top destinations\n[\s\S]*Top ports +Top states/,
+    );
     expect(renderWatchScreen(snap(), { width: 40, height: 60, colorLevel: 0 })).toMatch(/^Top sources$/m);
     // the number of entries shown shrinks with the height
     const short = renderWatchScreen(snap({ sources: many }), { width: 120, height: 12, colorLevel: 0 });
@@ -98,13 +108,17 @@ describe('renderWatchScreen', () => {
   });
 
   it('shows what is unknown as such', () => {
-    const s = renderWatchScreen(snap({ count: undefined, newPerSec: undefined, destroyPerSec: undefined, sources: [] }), { width: 120, height: 40, colorLevel: 0 });
+    const s = renderWatchScreen(snap({ count: undefined, newPerSec: undefined, destroyPerSec: undefined, sources: [] }), {
+      width: 120,
+      height: 40,
+      colorLevel: 0,
+    });
     expect(s).toContain('Table   entries unknown');
     expect(s).toContain('NEW -/s   DESTROY -/s');
     expect(s).toContain('(none)');
-    expect(renderWatchScreen(snap({ eventsNote: 'events unavailable (Operation not permitted)' }), { width: 120, height: 40, colorLevel: 0 })).toContain(
-      'Events  events unavailable (Operation not permitted)',
-    );
+    expect(
+      renderWatchScreen(snap({ eventsNote: 'events unavailable (Operation not permitted)' }), { width: 120, height: 40, colorLevel: 0 }),
+    ).toContain('Events  events unavailable (Operation not permitted)');
     expect(renderWatchScreen(snap({ sampleEvery: 4 }), { width: 120, height: 40, colorLevel: 0 })).toContain('sampled 1 in 4');
     expect(renderWatchScreen(snap({ eventsLost: true }), { width: 120, height: 40, colorLevel: 0 })).toContain('events lost');
   });

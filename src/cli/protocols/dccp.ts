@@ -4,7 +4,20 @@ import { IPPROTO } from '../../ctnetlink/constants.js';
 import { EXT_DCCP_ROLES, EXT_DCCP_STATES } from '../../format/tables.js';
 import { CMD_BIT } from '../commands.js';
 import { parameterProblem } from '../errors.js';
-import { opt, PORT_ACTIONS_1_TO_6, applyPort, asChar, portAtoi, pairCheck, PORT_VALID_FLAGS, MSG_SPORT_DPORT, PORT_HELP, matrix, asciiLower, PORT_ACTIONS_TUPLE_8_9 } from './handler.js';
+import {
+  opt,
+  PORT_ACTIONS_1_TO_6,
+  applyPort,
+  asChar,
+  portAtoi,
+  pairCheck,
+  PORT_VALID_FLAGS,
+  MSG_SPORT_DPORT,
+  PORT_HELP,
+  matrix,
+  asciiLower,
+  PORT_ACTIONS_TUPLE_8_9,
+} from './handler.js';
 import type { ProtoHandler } from './handler.js';
 
 /** dccp_states[] (DCCP_CONNTRACK_MAX = 10) */

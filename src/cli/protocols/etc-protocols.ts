@@ -10,8 +10,7 @@ export interface ProtoEnt {
   aliases: string[];
 }
 
-export const isCSpace = (c: string | undefined): boolean =>
-  c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
+export const isCSpace = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
 /** Reads a protocols file the way glibc's files backend does; a missing/unreadable file has no entries. */
 export function readProtocols(file: string): ProtoEnt[] {
@@ -63,7 +62,6 @@ export function getProtoByName(name: string, file: string): ProtoEnt | undefined
 export function protoNameByNumber(n: number, protocolsFile: string = DEFAULT_PROTOCOLS): string | undefined {
   return readProtocols(protocolsFile).find((e) => e.proto === n)?.name;
 }
-
 
 /** parse_proto_num(): strtoul(str, &end, 0), must consume everything and be <= IPPROTO_RAW (255); else -1 */
 export function parseProtoNum(str: string): number {

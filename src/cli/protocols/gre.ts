@@ -2,7 +2,18 @@
 
 import { IPPROTO } from '../../ctnetlink/constants.js';
 import { CMD_BIT } from '../commands.js';
-import { ch, opt, PORT_ACTIONS_1_TO_6, applyPort, asChar, keyStrtoul, pairCheck, PORT_VALID_FLAGS, matrix, PORT_ACTIONS_TUPLE_7_8 } from './handler.js';
+import {
+  ch,
+  opt,
+  PORT_ACTIONS_1_TO_6,
+  applyPort,
+  asChar,
+  keyStrtoul,
+  pairCheck,
+  PORT_VALID_FLAGS,
+  matrix,
+  PORT_ACTIONS_TUPLE_7_8,
+} from './handler.js';
 import type { ProtoHandler } from './handler.js';
 
 export const PROTO_GRE: ProtoHandler = {
@@ -21,16 +32,7 @@ export const PROTO_GRE: ProtoHandler = {
     opt('tuple-key-dst', ch('8')),
   ],
   numOpts: 11, // GRE_OPT_MAX
-  optflags: [
-    'srckey',
-    'dstkey',
-    'reply-key-src',
-    'reply-key-dst',
-    'mask-key-src',
-    'mask-key-dst',
-    'tuple-key-src',
-    'tuple-key-dst',
-  ],
+  optflags: ['srckey', 'dstkey', 'reply-key-src', 'reply-key-dst', 'mask-key-src', 'mask-key-dst', 'tuple-key-src', 'tuple-key-dst'],
   // gre_commands_v_options: 1 2 3 4 5 6 7 8 (like udp, but EXP_CREATE needs all eight)
   commandsVOptions: matrix({
     [CMD_BIT.CT_LIST]: [2, 2, 2, 2, 0, 0, 0, 0],

@@ -37,7 +37,6 @@ export interface ProtoHandler {
   commandsVOptions: readonly (readonly number[])[];
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Shared pieces
 
@@ -126,7 +125,6 @@ export const PORT_HELP =
   '  --tuple-port-src\t\texpectation tuple src port\n' +
   // sic: the C help says --tuple-port-src twice
   '  --tuple-port-src\t\texpectation tuple dst port\n';
-
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -38,7 +38,6 @@ export const PROTO_LIST: ProtoHandler[] = [
   PROTO_TCP,
 ];
 
-
 /**
  * findproto(name): a registered handler by name (strcasecmp), then getprotobyname() (→ the unknown handler with that
  * number: `ipv6-icmp` is unknown/58, not icmpv6), then a number (strtoul base 0, <= 255) → the registered handler

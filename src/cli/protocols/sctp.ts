@@ -5,7 +5,20 @@ import { EXT_SCTP_STATES } from '../../format/tables.js';
 import { CMD_BIT } from '../commands.js';
 import { parameterProblem } from '../errors.js';
 import { atoi, u32 } from '../cnum.js';
-import { opt, PORT_ACTIONS_1_TO_6, applyPort, asChar, portAtoi, pairCheck, PORT_VALID_FLAGS, MSG_SPORT_DPORT, MSG_REPLY_SRC_DST_PORT, PORT_HELP, matrix, PORT_ACTIONS_TUPLE_8_9 } from './handler.js';
+import {
+  opt,
+  PORT_ACTIONS_1_TO_6,
+  applyPort,
+  asChar,
+  portAtoi,
+  pairCheck,
+  PORT_VALID_FLAGS,
+  MSG_SPORT_DPORT,
+  MSG_REPLY_SRC_DST_PORT,
+  PORT_HELP,
+  matrix,
+  PORT_ACTIONS_TUPLE_8_9,
+} from './handler.js';
 import type { ProtoHandler } from './handler.js';
 
 /**

@@ -4,7 +4,21 @@ import { IPPROTO } from '../../ctnetlink/constants.js';
 import { EXT_TCP_STATES } from '../../format/tables.js';
 import { CMD_BIT } from '../commands.js';
 import { parameterProblem } from '../errors.js';
-import { ch, opt, PORT_ACTIONS_1_TO_6, applyPort, asChar, portAtoi, pairCheck, PORT_VALID_FLAGS, MSG_SPORT_DPORT, MSG_REPLY_SRC_DST_PORT, PORT_HELP, matrix, PORT_ACTIONS_TUPLE_8_9 } from './handler.js';
+import {
+  ch,
+  opt,
+  PORT_ACTIONS_1_TO_6,
+  applyPort,
+  asChar,
+  portAtoi,
+  pairCheck,
+  PORT_VALID_FLAGS,
+  MSG_SPORT_DPORT,
+  MSG_REPLY_SRC_DST_PORT,
+  PORT_HELP,
+  matrix,
+  PORT_ACTIONS_TUPLE_8_9,
+} from './handler.js';
 import type { ProtoHandler } from './handler.js';
 
 /** tcp_states[] (index = enum tcp_state, TCP_CONNTRACK_MAX = 10) */
@@ -22,7 +36,6 @@ export const IP_CT_TCP_FLAG = {
 } as const;
 
 export const TCP_STATE_FLAG = 1 << 6; // CT_TCP_STATE
-
 
 export const PROTO_TCP: ProtoHandler = {
   name: 'tcp',

@@ -2,9 +2,22 @@
 
 import { IPPROTO } from '../../ctnetlink/constants.js';
 import { CMD_BIT } from '../commands.js';
-import { ch, opt, PORT_ACTIONS_1_TO_6, applyPort, asChar, portAtoi, pairCheck, PORT_VALID_FLAGS, MSG_SPORT_DPORT, MSG_REPLY_SRC_DST_PORT, PORT_HELP, matrix, PORT_ACTIONS_TUPLE_7_8 } from './handler.js';
+import {
+  ch,
+  opt,
+  PORT_ACTIONS_1_TO_6,
+  applyPort,
+  asChar,
+  portAtoi,
+  pairCheck,
+  PORT_VALID_FLAGS,
+  MSG_SPORT_DPORT,
+  MSG_REPLY_SRC_DST_PORT,
+  PORT_HELP,
+  matrix,
+  PORT_ACTIONS_TUPLE_7_8,
+} from './handler.js';
 import type { ProtoHandler } from './handler.js';
-
 
 /** udp_commands_v_options == udplite_commands_v_options (1 2 3 4 5 6 7 8) */
 export const UDP_MATRIX = matrix({
