@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConntrackClient } from '../src/ctnetlink/client.js';
 import { main } from '../src/cli/main.js';
-import { MemorySink } from '../src/cli/output.js';
+import { MemorySink } from '../src/format/sink.js';
 import { fixedClock } from '../src/format/clock.js';
 
 const [caseFile, outDir, labelmapPath] = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
 import { parseArgs } from './parse.js';
 import { resolveRequest } from './resolve.js';
-import { writeText } from './output.js';
+import { writeText } from '../format/sink.js';
 import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
 

@@ -2,10 +2,10 @@
 // do_command_ct(), print_stats(), exit_error()).
 
 import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
-import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from './errors.js';
-import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from './output.js';
-import { parseArgs, ParsedCommand } from './parse.js';
-import { resolveRequest } from './resolve.js';
+import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from '../commands/errors.js';
+import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from '../format/sink.js';
+import { parseArgs, ParsedCommand, type ParseOptions, ParseSession } from './parse.js';
+import { entryFromTemplate, resolveRequest } from './resolve.js';
 import { usageText } from './usage.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
 import { NetlinkError } from '../netlink/socket.js';
@@ -19,11 +19,11 @@ import { deleteConntrack } from '../commands/delete.js';
 import { flush, getConntrackEntry } from '../commands/get.js';
 import { create } from '../commands/create.js';
 import { update } from '../commands/update.js';
-import { loadFile } from '../commands/load.js';
+import { type LineParser, loadFile } from '../commands/load.js';
 import { events, EventProcess } from '../commands/events.js';
 import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
-import { protoNameByNumber } from './protocols/index.js';
+import { type ProtoHandler, protoNameByNumber } from './protocols/index.js';
 import { signalNumber, type StopGuard, type StopSignals } from './signals.js';
 
 export interface MainIo {
@@ -103,7 +103,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
     // -R / --load-file is recognised only as the first argument, and only with a file after it
     if (argv.length > 2 && (argv[1] === '-R' || argv[1] === '--load-file')) {
       return await stoppable(io.signals, async (stop) => {
-        await loadFile(argv[2], { ...ctx, stop }, { labelmapPath: io.labelmapPath, argv0 });
+        await loadFile(argv[2], { ...ctx, stop }, loadLineParser({ labelmapPath: io.labelmapPath, argv0 }));
         out.flush();
         return EXIT.OK;
       });
@@ -215,4 +215,28 @@ function extensionHelp(cmd: ParsedCommand): string {
   const h = cmd.handler!;
   const name = h.name === 'unknown' ? (protoNameByNumber(cmd.protonum) ?? h.name) : h.name;
   return `Proto \`${name}' help:\n` + h.help;
+}
+
+/** -R's lines parsed as command lines, with conntrack's globals kept from one line to the next. */
+function loadLineParser(popts: ParseOptions): LineParser {
+  const session = new ParseSession();
+  const options = { ...popts, session };
+  return {
+    progname: () => (popts.argv0 ? popts.argv0() : 'conntrack'),
+    parse(argv) {
+      const cmd = parseArgs(argv, options);
+      return {
+        command: cmd.command,
+        family: cmd.family,
+        notes: cmd.notes,
+        handler: cmd.handler,
+        entry: () => entryFromTemplate(cmd),
+        resolve: () => resolveRequest(cmd),
+      };
+    },
+    keepHandler(handler) {
+      // the handlers the shapes hand back are the ones parse() gave them
+      session.handler = handler as ProtoHandler | undefined;
+    },
+  };
 }

@@ -19,7 +19,7 @@ import {
   OUT,
   TABLE,
 } from './commands.js';
-import { CtError, otherProblem, parameterProblem } from './errors.js';
+import { CtError, otherProblem, parameterProblem } from '../commands/errors.js';
 import { Getopt, LongOption } from './getopt.js';
 import { netmaskBytes, parseAddr } from './inet.js';
 import { EXTRA_OPTION, GETOPT_STRING, longOptions } from './program.js';

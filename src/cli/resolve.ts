@@ -5,7 +5,7 @@
 // (nfct_filter_init(), -z with a filter) are made here too, so a request is always one that can be run.
 
 import { CMD, CT_COMPARISON, CT_EVENT_F, OPT, OPT_ORIG, OPT_REPL, OUT, TABLE } from './commands.js';
-import { otherProblem, parameterProblem } from './errors.js';
+import { otherProblem, parameterProblem } from '../commands/errors.js';
 import type { ParsedCommand } from './parse.js';
 import type { Template, TupleTemplate } from './template.js';
 import { icmpReplyType, inverse } from '../commands/create.js';

@@ -1,6 +1,6 @@
 // The static help text of conntrack 1.4.7 (conntrack.c usage()), typo included ("Source addres").
 
-import { VERSION } from './errors.js';
+import { VERSION } from '../commands/errors.js';
 
 const USAGE_COMMANDS =
   'Commands:\n' +

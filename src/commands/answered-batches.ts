@@ -11,7 +11,7 @@
 // interrupted -D or -U has printed exactly the entries it changed, then its summary line. Only a SIGKILL can
 // still leave changes unreported: at most the unanswered batches, maxUnanswered x the command's batch size.
 
-import type { TextSink } from '../cli/output.js';
+import type { TextSink } from '../format/sink.js';
 import { ackLast } from '../netlink/framing.js';
 import type { MessageHandler, NfnlSocket } from '../netlink/socket.js';
 import type { StopRequest } from './context.js';

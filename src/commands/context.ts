@@ -3,7 +3,7 @@
 
 import type { CtClient } from '../ctnetlink/client.js';
 import type { Clock } from '../format/clock.js';
-import type { TextSink } from '../cli/output.js';
+import type { TextSink } from '../format/sink.js';
 
 export interface CommandContext {
   client: CtClient;

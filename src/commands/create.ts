@@ -1,6 +1,6 @@
 // -I (create) and -A (add: create, or update when it exists, as 1.4.8 does), conntrack.c CT_CREATE / CT_ADD.
 
-import { otherProblem } from '../cli/errors.js';
+import { otherProblem } from './errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { IPCTNL_MSG_CT, IPPROTO, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleSpec } from '../ctnetlink/encode.js';

@@ -7,8 +7,8 @@
 // unanswered, so the kernel's answers can never pile up past the socket's receive buffer (an overrun there
 // takes the netlink addon down). Entries are printed in dump order once their batch is answered.
 
-import { CMD } from '../cli/commands.js';
-import { err2str, otherProblem } from '../cli/errors.js';
+import { CMD } from './command-bits.js';
+import { err2str, otherProblem } from './errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { writeDeleteFromMessage } from '../ctnetlink/requests.js';
@@ -16,7 +16,7 @@ import { NlWriter } from '../netlink/writer.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
-import { ByteSink } from '../cli/output.js';
+import { ByteSink } from '../format/sink.js';
 import { flowPrinter } from '../format/printer.js';
 import type { NfnlSocket } from '../netlink/socket.js';
 import { AnsweredBatches } from './answered-batches.js';

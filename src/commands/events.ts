@@ -2,8 +2,8 @@
 // EventStream (a receiver child process that survives socket overruns, see ctnetlink/event-stream.ts); this
 // process decodes, filters and prints, so receiving and formatting run in parallel.
 
-import { otherProblem } from '../cli/errors.js';
-import { OutputClosed } from '../cli/output.js';
+import { otherProblem } from './errors.js';
+import { OutputClosed } from '../format/sink.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { errnoText, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';

@@ -1,6 +1,6 @@
 // The expectation table: -L, -C, -F, -G, -D, -I expect (conntrack.c EXP_* cases, dump_exp_cb, count_exp_cb).
 
-import { MESSAGE_PREFIX } from '../cli/errors.js';
+import { MESSAGE_PREFIX } from './errors.js';
 import type { Expect } from '../ctnetlink/expect.js';
 import { EXPECT_XML_FOOTER, EXPECT_XML_HEADER, expectEventTimestamp, formatExpectDefault, formatExpectXml } from '../format/expect.js';
 import type { CommandContext, CommandResult } from './context.js';

@@ -1,6 +1,6 @@
 // -G [conntrack] and -F [conntrack] (conntrack.c CT_GET, CT_FLUSH).
 
-import { MESSAGE_PREFIX, otherProblem } from '../cli/errors.js';
+import { MESSAGE_PREFIX, otherProblem } from './errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';

@@ -15,8 +15,10 @@ import { writeTuple, type TupleSpec } from '../ctnetlink/encode.js';
 import { writeEntry, type EntrySpec } from '../ctnetlink/template.js';
 import { AF, NFNL_SUBSYS } from '../netlink/constants.js';
 import { NlWriter } from '../netlink/writer.js';
-import type { ProtoHandler } from '../cli/protocols/index.js';
 import { inverse } from './create.js';
+
+/** The protocol handler a line leaves in conntrack's globals (the command line's own type): compared, never used. */
+export type LineHandler = object;
 
 /** Where a slot's value goes in the entry. */
 const SLOT = {
@@ -202,7 +204,7 @@ interface Shape {
   slow: boolean;
   base: EntrySpec;
   family: number;
-  handler?: ProtoHandler;
+  handler?: LineHandler;
   patches?: Patches;
 }
 
@@ -347,7 +349,7 @@ function writePatched(messages: NlWriter, undo: NlWriter, p: Patches, slots: Flo
 export interface ShapeResult {
   command: '-I' | '-A';
   family: number;
-  handler?: ProtoHandler;
+  handler?: LineHandler;
 }
 
 /** How many trusted shapes are tried, most recent first, before a line is taken apart word by word. */
@@ -403,7 +405,7 @@ export class LineShapes {
    * handler, and the message and undo attributes it was written as. The shape is trusted once LINES_TO_CHECK
    * of its lines come out the same here.
    */
-  learn(parsed: EntrySpec, family: number, handler: ProtoHandler | undefined, message: Uint8Array, undo: Uint8Array): void {
+  learn(parsed: EntrySpec, family: number, handler: LineHandler | undefined, message: Uint8Array, undo: Uint8Array): void {
     const line = this.unwritten;
     if (!line) return;
     const key = keyOf(line.segments);

@@ -8,17 +8,15 @@
 // lines of the batch created are deleted again.
 
 import { readFileSync } from 'node:fs';
-import { CMD } from '../cli/commands.js';
-import { err2str, otherProblem, parameterProblem } from '../cli/errors.js';
-import { ParsedCommand, parseArgs, ParseOptions, ParseSession } from '../cli/parse.js';
-import { entryFromTemplate, resolveRequest } from '../cli/resolve.js';
+import { CMD } from './command-bits.js';
+import { err2str, otherProblem, parameterProblem } from './errors.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
 import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import { ackLast } from '../netlink/framing.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { NetlinkError } from '../netlink/socket.js';
-import { LineShapes, writeLine } from './load-shapes.js';
+import { type LineHandler, LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../netlink/writer.js';
 import { bytesOf, TEXT } from '../netlink/text.js';
 import { deleteConntrack } from './delete.js';
@@ -26,6 +24,7 @@ import { flush } from './get.js';
 import { update } from './update.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { CommandRequest } from './request.js';
+import type { EntrySpec } from '../ctnetlink/template.js';
 
 const MAX_ARGC = 255;
 const PARAM_MAX = 1024;
@@ -106,7 +105,34 @@ const UNSUPPORTED: Array<[number, string]> = [
   [CMD.EXP_STATS, '-S expect'],
 ];
 
-export async function loadFile(fileName: string, ctx: CommandContext, popts: ParseOptions): Promise<void> {
+/**
+ * What -R needs of the command line, supplied by cli/: a line's words parsed as conntrack parses a command line,
+ * with the state conntrack keeps in globals from one line to the next (the protocol handler, the output mask).
+ */
+export interface LineParser {
+  /** argv[0] for the words of each line */
+  progname(): string;
+  parse(argv: string[]): ParsedLine;
+  /** a line written from a trusted shape leaves the handler its parse would have left */
+  keepHandler(handler: LineHandler | undefined): void;
+}
+
+/** One parsed line of a -R file. */
+export interface ParsedLine {
+  /** the command, as a CMD bit */
+  command: number;
+  family: number;
+  /** warnings the parse printed (stderr) */
+  notes: string;
+  /** the protocol handler the line leaves behind */
+  handler?: LineHandler;
+  /** -I / -A: the entry to create */
+  entry(): EntrySpec;
+  /** -D, -U, -F: the typed request, resolved only when the line runs (its own checks fail it then) */
+  resolve(): CommandRequest;
+}
+
+export async function loadFile(fileName: string, ctx: CommandContext, parser: LineParser): Promise<void> {
   const path = fileName === '-' ? '/dev/stdin' : fileName;
   let text: string;
   try {
@@ -115,9 +141,7 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   } catch {
     throw parameterProblem(`Failed to open file ${path} for reading`);
   }
-  const progname = popts.argv0 ? popts.argv0() : 'conntrack';
-  const session = new ParseSession();
-  const parseOptions = { ...popts, session };
+  const progname = parser.progname();
   // -I / -A lines are encoded as soon as they are parsed, end to end in one arena, so that a batch is sent
   // as it lies there; a long file then keeps a few bytes per line alive instead of a parsed command
   const messages = new NlWriter(Math.max(1 << 20, 2 * text.length));
@@ -125,10 +149,10 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
   const lines = new LineTable();
   const shapes = new LineShapes();
   const parseLine = (line: string): void => {
-    const cmd = parseArgs(tokenizeLine(line, progname), parseOptions);
+    const cmd = parser.parse(tokenizeLine(line, progname));
     if (cmd.notes) ctx.err(cmd.notes);
     if (cmd.command === CMD.CT_CREATE || cmd.command === CMD.CT_ADD) {
-      const e = entryFromTemplate(cmd);
+      const e = cmd.entry();
       const m0 = messages.pos;
       const u0 = undo.pos;
       writeLine(messages, undo, e, cmd.family);
@@ -160,7 +184,7 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
     const fast = shapes.write(text, s, end, messages, undo);
     if (fast) {
       // a line of a shape the parser has confirmed: what the parser would leave in conntrack's globals too
-      session.handler = fast.handler;
+      parser.keepHandler(fast.handler);
       lines.add(fast.command === '-I' ? CMD.CT_CREATE : CMD.CT_ADD, fast.family, m0, messages.pos, u0, undo.pos);
     } else parseLine(text.slice(s, end));
     start = end;
@@ -185,7 +209,7 @@ export async function loadFile(fileName: string, ctx: CommandContext, popts: Par
       continue;
     }
     // resolved only now: a line's own checks (--mask-src without --src) fail it after the lines before it ran
-    const r = await runLine(resolveRequest(cmd), ctx);
+    const r = await runLine(cmd.resolve(), ctx);
     if (r.error !== undefined) {
       if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, cmd.command, strerror)}`);
       throw r.error;
@@ -221,9 +245,9 @@ class LineTable {
   readonly undoStart: number[] = [];
   readonly undoEnd: number[] = [];
   /** the lines that are not -I / -A, by index */
-  readonly parsed = new Map<number, ParsedCommand>();
+  readonly parsed = new Map<number, ParsedLine>();
 
-  add(command: number, family: number, m0: number, m1: number, u0: number, u1: number, cmd?: ParsedCommand): void {
+  add(command: number, family: number, m0: number, m1: number, u0: number, u1: number, cmd?: ParsedLine): void {
     if (cmd) this.parsed.set(this.length, cmd);
     this.command.push(command);
     this.family.push(family);

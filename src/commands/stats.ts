@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { CpuStats } from '../ctnetlink/model.js';
-import { otherProblem } from '../cli/errors.js';
+import { otherProblem } from './errors.js';
 import type { CommandContext, CommandResult } from './context.js';
 
 const NF_CONNTRACK_COUNT_PROC = '/proc/sys/net/netfilter/nf_conntrack_count';

@@ -5,9 +5,9 @@
 // Per entry: the original tuple plus the new values (CT_NEW without NLM_F_CREATE), then a GET whose answer is
 // printed. The pairs go out in batches, the dump pausing while a batch is unanswered (as -D does).
 
-import { CMD } from '../cli/commands.js';
-import { err2str, otherProblem } from '../cli/errors.js';
-import { ByteSink, type TextSink } from '../cli/output.js';
+import { CMD } from './command-bits.js';
+import { err2str, otherProblem } from './errors.js';
+import { ByteSink, type TextSink } from '../format/sink.js';
 import { ConntrackClient } from '../ctnetlink/client.js';
 import { CTA, IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';

@@ -15,7 +15,7 @@
 // printed without escape codes, and the command exits 0.
 
 import { readFileSync } from 'node:fs';
-import { writeText } from '../cli/output.js';
+import { writeText } from '../format/sink.js';
 import { IPPROTO, IPS, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { errnoText, EventSource, flowEventKind } from '../ctnetlink/event-stream.js';

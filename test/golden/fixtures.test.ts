@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { MemorySink } from '../../src/cli/output.js';
+import { MemorySink } from '../../src/format/sink.js';
 import { fixedClock } from '../../src/format/clock.js';
 import { readDatagrams, ReplayClient } from '../helpers/replay.js';
 

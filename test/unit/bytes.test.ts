@@ -2,8 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { argvBytes } from '../../src/cli/bin.js';
-import { ByteSink, MemorySink } from '../../src/cli/output.js';
-import { CtError } from '../../src/cli/errors.js';
+import { ByteSink, MemorySink } from '../../src/format/sink.js';
+import { CtError } from '../../src/commands/errors.js';
 import { parseArgs } from '../../src/cli/parse.js';
 import { readCString } from '../../src/netlink/attributes.js';
 import { bytesOf, fromUtf8, textOf } from '../../src/netlink/text.js';

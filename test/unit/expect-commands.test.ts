@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { MemorySink } from '../../src/cli/output.js';
+import { MemorySink } from '../../src/format/sink.js';
 import type { EventProcess } from '../../src/commands/events.js';
 import { CTA_EXPECT, CTA_IP, CTA_PROTO, CTA_TUPLE, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from '../../src/ctnetlink/constants.js';
 import { subscriptionGroups } from '../../src/ctnetlink/event-stream.js';

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CMD, OUT } from '../../src/cli/commands.js';
-import { CtError } from '../../src/cli/errors.js';
+import { CtError } from '../../src/commands/errors.js';
 import { parseArgs, ParsedCommand } from '../../src/cli/parse.js';
 import { Tally } from '../../src/format/tally.js';
 import type { Flow } from '../../src/ctnetlink/model.js';

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { MemorySink } from '../../src/cli/output.js';
+import { MemorySink } from '../../src/format/sink.js';
 import { fixedClock } from '../../src/format/clock.js';
 import { NetlinkError } from '../../src/netlink/socket.js';
 import { ReplayClient } from '../helpers/replay.js';

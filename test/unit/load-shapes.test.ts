@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseArgs, ParseSession } from '../../src/cli/parse.js';
+import type { ProtoHandler } from '../../src/cli/protocols/index.js';
 import { entryFromTemplate } from '../../src/cli/resolve.js';
 import { tokenizeLine } from '../../src/commands/load.js';
 import { LineShapes, splitLine, writeLine } from '../../src/commands/load-shapes.js';
@@ -21,7 +22,7 @@ function feed(shapes: LineShapes, session: ParseSession, line: string): Written 
   const u = new NlWriter();
   const fast = shapes.write(line, 0, line.length, m, u);
   if (fast) {
-    session.handler = fast.handler;
+    session.handler = fast.handler as ProtoHandler | undefined;
     return { message: m.take(), undo: u.take(), family: fast.family, fast: true };
   }
   const cmd = parseArgs(tokenizeLine(line, 'conntrack'), { session });

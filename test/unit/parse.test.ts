@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { CMD, OPT, OUT, TABLE } from '../../src/cli/commands.js';
-import { CtError } from '../../src/cli/errors.js';
+import { CtError } from '../../src/commands/errors.js';
 import { parseArgs, ParsedCommand } from '../../src/cli/parse.js';
 
 const parse = (line: string): ParsedCommand =>

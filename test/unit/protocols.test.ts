@@ -20,7 +20,7 @@ import {
   protoNameByNumber,
 } from '../../src/cli/protocols/index.js';
 import { emptyTemplate, Template } from '../../src/cli/template.js';
-import { CtError } from '../../src/cli/errors.js';
+import { CtError } from '../../src/commands/errors.js';
 import { CMD_BIT } from '../../src/cli/commands.js';
 
 const REF = '/usr/sbin/conntrack';

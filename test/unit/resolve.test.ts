@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CtError } from '../../src/cli/errors.js';
+import { CtError } from '../../src/commands/errors.js';
 import { parseArgs } from '../../src/cli/parse.js';
 import { resolveRequest } from '../../src/cli/resolve.js';
 import type { CommandRequest } from '../../src/commands/request.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { AnsweredBatches } from '../../src/commands/answered-batches.js';
 import { ignoredAtStart, StopFlag } from '../../src/cli/signals.js';
-import { ByteSink } from '../../src/cli/output.js';
+import { ByteSink } from '../../src/format/sink.js';
 import { NlWriter } from '../../src/netlink/writer.js';
 import type { NfnlSocket } from '../../src/netlink/socket.js';
 

@@ -3,7 +3,7 @@
 import { IPPROTO } from '../../ctnetlink/constants.js';
 import { EXT_DCCP_ROLES, EXT_DCCP_STATES } from '../../format/tables.js';
 import { CMD_BIT } from '../commands.js';
-import { parameterProblem } from '../errors.js';
+import { parameterProblem } from '../../commands/errors.js';
 import {
   opt,
   PORT_ACTIONS_1_TO_6,

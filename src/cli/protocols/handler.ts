@@ -12,7 +12,7 @@
 // - final_check(l4flags, bit2cmd(command), ct) runs after the main generic_opt_check, unless the command is -h.
 
 import { NUMBER_OF_CMD } from '../commands.js';
-import { parameterProblem } from '../errors.js';
+import { parameterProblem } from '../../commands/errors.js';
 import { atoi, strtoul, u16 } from '../cnum.js';
 import type { LongOption } from '../getopt.js';
 import type { Template, TupleTemplate } from '../template.js';

@@ -1,6 +1,6 @@
 // generic_opt_check (src/conntrack.c): the option combination check of the main program and of each extension.
 
-import { parameterProblem } from '../errors.js';
+import { parameterProblem } from '../../commands/errors.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // generic_opt_check (src/conntrack.c)

@@ -3,7 +3,7 @@
 import { IPPROTO } from '../../ctnetlink/constants.js';
 import { EXT_SCTP_STATES } from '../../format/tables.js';
 import { CMD_BIT } from '../commands.js';
-import { parameterProblem } from '../errors.js';
+import { parameterProblem } from '../../commands/errors.js';
 import { atoi, u32 } from '../cnum.js';
 import {
   opt,

@@ -1,7 +1,7 @@
 // Errors that end a command the way conntrack's exit_error() does: "conntrack v1.4.7 (conntrack-tools): MSG",
 // plus the "Try ..." line and exit 2 for parameter problems, exit 1 otherwise.
 
-import { CMD } from './commands.js';
+import { CMD } from './command-bits.js';
 import { ERRNO } from '../netlink/errno.js';
 
 export const PROGNAME = 'conntrack';
