@@ -14,17 +14,13 @@
 //
 //   node event-receiver.js GROUP[,GROUP...] [RECVBUF] [names]
 
-import { createRequire } from 'node:module';
-import { readSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import type { RawNetlinkSocket as RawSocketType } from 'netlink';
-import { NETLINK_NETFILTER, NLMSG_HDRLEN } from './constants.js';
-import { CONTROL, MAX_PROGRAM_RECORD, RECORD_CONTROL, RECORD_PROGRAM } from './event-records.js';
+import { NLMSG_HDRLEN } from './constants.js';
 import { ERRNO } from './errno.js';
 import { ProgramNames } from './program-names.js';
-import { newNetlinkFd, socketFds } from './socket-fd.js';
-
-const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
+import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram } from './raw-socket.js';
+import { CONTROL, causeValue, controlRecord, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function writeOut(data: Buffer): void {
@@ -41,14 +37,6 @@ function writeOut(data: Buffer): void {
       process.exit(0); // the parent went away
     }
   }
-}
-
-function control(kind: number, value: number): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt32LE(RECORD_CONTROL, 0);
-  b.writeUInt32LE(kind, 4);
-  b.writeUInt32LE(value >>> 0, 8);
-  return b;
 }
 
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
@@ -71,21 +59,13 @@ const HOLD_MS = 5;
 /** A drain that read this many datagrams is in a flood: read on without pausing. */
 const FLOOD = 64;
 
-let socket: RawSocketType;
+let socket: RawSocket;
 let fd: number | undefined;
 try {
-  const before = socketFds();
-  socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
-    messagePeeking: false,
-    msgBufferSize: MAX_DATAGRAM,
-    recvBufferSize: 0,
-    sendBufferSize: 0,
-  });
-  fd = newNetlinkFd(before, NETLINK_NETFILTER);
-  for (const g of groups) socket.addMembership(g);
+  ({ socket, fd } = openNetfilterSocket({ msgBufferSize: MAX_DATAGRAM, groups, findFd: true }));
   socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
 } catch (e) {
-  writeOut(control(CONTROL.OPEN_FAILED, Math.abs((e as { errno?: number }).errno ?? 5)));
+  writeOut(controlRecord(CONTROL.OPEN_FAILED, causeValue(causeOf(e, 'setsockopt'))));
   process.exit(1);
 }
 
@@ -153,7 +133,7 @@ function handOver(): void {
 }
 
 function stageControl(kind: number, value: number): void {
-  const c = control(kind, value);
+  const c = controlRecord(kind, value);
   if (stagedLen + c.length > staged.length) flush();
   c.copy(staged, stagedLen);
   stagedLen += c.length;
@@ -204,17 +184,13 @@ function drain(sock: number): number {
   let n = 0;
   for (;;) {
     const b = room(4 + MAX_DATAGRAM + MAX_PROGRAM_RECORD);
-    let r: number;
-    try {
-      r = readSync(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return n;
-      if (code === 'EINTR') continue;
+    const r = readDatagram(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM);
+    if (r === EMPTY) return n;
+    if (typeof r !== 'number') {
       // ENOBUFS: the socket overran and the kernel dropped events; reading goes on
-      stageControl(CONTROL.ERROR, Math.abs((e as { errno?: number }).errno ?? ERRNO.EIO));
-      if (code !== 'ENOBUFS') return n;
-      continue;
+      stageControl(CONTROL.ERROR, causeValue(r));
+      if (r.kind === 'errno' && r.errno === ERRNO.ENOBUFS) continue;
+      return n;
     }
     n++;
     if (b) stageDatagram(r);
@@ -242,9 +218,7 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
  */
 function readBurst(sock: number): void {
   // errors from read() are expected (EAGAIN ends every drain): no stack traces for them
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
+  quietReads(() => {
     let quietSince = -1;
     let flushedAt = performance.now();
     let wait = gatherMs;
@@ -266,16 +240,14 @@ function readBurst(sock: number): void {
       if (quietSince >= 0 && t - quietSince >= QUIET_MS) return;
       if (n < FLOOD) Atomics.wait(pause, 0, 0, wait);
     }
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  });
 }
 
-socket.on('error', (e: { errno?: number }) => {
-  stageControl(CONTROL.ERROR, Math.abs(e.errno ?? 5));
+socket.on('error', (e: unknown) => {
+  stageControl(CONTROL.ERROR, causeValue(causeOf(e, 'recvmsg')));
   handOver();
 });
-writeOut(control(CONTROL.READY, socket.getRecvBufferSize()));
+writeOut(controlRecord(CONTROL.READY, socket.getRecvBufferSize()));
 
 // The parent holds the other end of stdin and nobody writes to it: end of file there means the parent is gone,
 // even one killed outright (SIGKILL), which could not stop this process, and whose quiet socket would give it
