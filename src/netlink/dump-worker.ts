@@ -8,7 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { NLMSG, NLMSG_HDRLEN } from './constants.js';
-import { causeOf, EMPTY, openNetfilterSocket, quietReads, readDatagram, type SocketCause } from './raw-socket.js';
+import { causeOf, EMPTY, type OpenSocket, openNetfilterSocket, quietReads, readDatagram, type SocketCause } from './raw-socket.js';
 import { DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
 
 const data = workerData as DumpWorkerData;
@@ -66,7 +66,16 @@ function endsRequest(d: Buffer): boolean {
   return false;
 }
 
-const { socket, fd } = openNetfilterSocket({ msgBufferSize: data.recvChunk, recvBufferSize: data.recvBufferSize, findFd: true });
+/** The socket, or the cause of its failure to open sent to the main thread (then this thread ends). */
+function open(): OpenSocket {
+  try {
+    return openNetfilterSocket({ msgBufferSize: data.recvChunk, recvBufferSize: data.recvBufferSize, findFd: true });
+  } catch (e) {
+    port.postMessage({ kind: 'error', cause: causeOf(e, 'socket') } satisfies DumpWorkerMessage);
+    process.exit(0); // in a worker: ends this thread only
+  }
+}
+const { socket, fd } = open();
 
 function finish(): void {
   if (finished) return;
