@@ -10,6 +10,7 @@ import { usageText } from './usage.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { strerror } from '../netlink/errno.js';
+import { causeErrno, causeOf } from '../netlink/raw-socket.js';
 import { Clock, systemClock } from '../format/clock.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import type { CommandRequest } from '../commands/request.js';
@@ -93,8 +94,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
   try {
     client = (io.openClient ?? (() => ConntrackClient.open()))();
   } catch (e) {
-    const errno = e instanceof NetlinkError ? e.errno : 5;
-    err(`mnl_socket_open: ${strerror(errno)}\n`);
+    err(`mnl_socket_open: ${strerror(causeErrno(causeOf(e, 'socket')))}\n`);
     throw otherProblem("Can't open handler");
   }
   try {

@@ -22,7 +22,8 @@ import { ERRNO } from '../netlink/errno.js';
 export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
-import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM } from '../netlink/event-records.js';
+import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/raw-socket.js';
+import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket-protocol.js';
 
 export interface EventStreamHandlers {
   /**
@@ -36,8 +37,11 @@ export interface EventStreamHandlers {
   ready?(bufferSize: number): void;
   /** events were lost (ENOBUFS, or the receiver was restarted after an overrun) */
   loss?(): void;
-  /** the stream cannot go on: the socket could not be opened (`open`), or receiving failed (`receive`) */
-  failed(kind: 'open' | 'receive', errno: number): void;
+  /**
+   * the stream cannot go on: the socket could not be opened (`open`), or receiving failed (`receive`); `errno`
+   * is the one to report (causeErrno of `cause`: EIO for a failure that came without an error code)
+   */
+  failed(kind: 'open' | 'receive', errno: number, cause: SocketCause): void;
   /** a handler threw (e.g. its output went away): the stream has stopped; without this, the error is rethrown */
   threw?(e: unknown): void;
 }
@@ -91,13 +95,14 @@ export class EventStream {
         // no way to change priorities here: it still works, with more losses under bursts
       }
     }
-    c.on('error', (e: NodeJS.ErrnoException) => this.guarded(() => this.fail('open', Math.abs(e.errno ?? 5))));
-    c.stdout!.on('data', (chunk: Buffer) => this.guarded(() => this.onData(chunk)));
+    c.on('error', (e: unknown) => this.guarded(() => this.fail('open', causeOf(e, 'spawn'))));
+    c.stdout!.on('data', (chunk: Buffer) => this.guarded(() => this.receive(chunk)));
     c.on('exit', (code, signal) => {
       if (this.stopped || this.child !== c) return;
-      // one that never subscribed cannot be restarted into working: OPEN_FAILED said why, or EIO
+      // one that never subscribed cannot be restarted into working: OPEN_FAILED said why, if it could
       if (!this.subscribed || (code === 1 && signal === null)) {
-        this.guarded(() => this.fail('open', ERRNO.EIO));
+        const how = signal === null ? `with status ${code}` : `on ${signal}`;
+        this.guarded(() => this.fail('open', unknownCause('socket', `the event receiver exited ${how} before it had subscribed`)));
         return;
       }
       // an overrun took the receiver down: events were lost, the stream goes on
@@ -111,10 +116,10 @@ export class EventStream {
     this.child?.kill('SIGKILL');
   }
 
-  private fail(kind: 'open' | 'receive', errno: number): void {
+  private fail(kind: 'open' | 'receive', cause: SocketCause): void {
     if (this.failureReported) return;
     this.failureReported = true;
-    this.handlers.failed(kind, errno);
+    this.handlers.failed(kind, causeErrno(cause), cause);
   }
 
   private guarded(f: () => void): void {
@@ -127,7 +132,8 @@ export class EventStream {
     }
   }
 
-  private onData(chunk: Buffer): void {
+  /** Works through a chunk of the receiver's output (records); public for replaying recorded output. */
+  receive(chunk: Buffer): void {
     if (this.stopped) return;
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let off = 0;
@@ -143,8 +149,8 @@ export class EventStream {
           this.handlers.ready?.(value);
         } else if (kind === CONTROL.ERROR) {
           if (value === ERRNO.ENOBUFS) this.handlers.loss?.();
-          else this.fail('receive', value);
-        } else if (kind === CONTROL.OPEN_FAILED) this.fail('open', value);
+          else this.fail('receive', recordCause(kind, value));
+        } else if (kind === CONTROL.OPEN_FAILED) this.fail('open', recordCause(kind, value));
         continue;
       }
       if (len === RECORD_PROGRAM) {
@@ -223,8 +229,8 @@ export interface SubscribeOptions {
   bufferSize?: number;
   /** called when events were lost */
   onLoss?: () => void;
-  /** called when the stream cannot go on (errno); it has stopped then */
-  onError?: (err: { kind: 'open' | 'receive'; errno: number }) => void;
+  /** called when the stream cannot go on (errno, and its cause); it has stopped then */
+  onError?: (err: { kind: 'open' | 'receive'; errno: number; cause: SocketCause }) => void;
 }
 
 /**
@@ -243,9 +249,9 @@ export function subscribeEvents(
     {
       message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
       loss: opts.onLoss,
-      failed: (kind, errno) => {
+      failed: (kind, errno, cause) => {
         stream.stop();
-        opts.onError?.({ kind, errno });
+        opts.onError?.({ kind, errno, cause });
       },
     },
   );

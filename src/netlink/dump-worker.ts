@@ -4,38 +4,16 @@
 // thread; a shared counter of batches in flight blocks this thread when the main thread falls behind, which
 // also pauses the kernel's dump, so memory stays flat however large the table.
 
-import { createRequire } from 'node:module';
-import { readSync } from 'node:fs';
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { RawNetlinkSocket as RawSocketType } from 'netlink';
-import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN } from './constants.js';
-import { newNetlinkFd, socketFds } from './socket-fd.js';
-
-export interface DumpWorkerData {
-  /** the encoded request, sequence number included */
-  request: Uint8Array;
-  seq: number;
-  recvChunk: number;
-  recvBufferSize: number;
-  /** Int32Array over it: [0] = batches posted and not yet consumed, [1] = 1 when the main thread cancels */
-  control: SharedArrayBuffer;
-  maxInFlight: number;
-  batchSize: number;
-}
-
-/** Messages to the main thread. */
-export type DumpWorkerMessage =
-  | { kind: 'batch'; buffer: ArrayBuffer; lengths: number[] }
-  | { kind: 'error'; errno: number; syscall: string };
+import { NLMSG, NLMSG_HDRLEN } from './constants.js';
+import { causeOf, EMPTY, type OpenSocket, openNetfilterSocket, quietReads, readDatagram, type SocketCause } from './raw-socket.js';
+import { DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
 
 const data = workerData as DumpWorkerData;
 const port = parentPort!;
-const control = new Int32Array(data.control);
-const IN_FLIGHT = 0;
-const CANCELLED = 1;
-const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
+const control = new DumpControl(data.control);
 
 /** Batch buffers the main thread has handed back for reuse. */
 const free: ArrayBuffer[] = [];
@@ -67,12 +45,7 @@ let finished = false;
 function post(): void {
   if (lengths.length === 0) return;
   // wait while the main thread has maxInFlight batches to work through
-  for (let v = Atomics.load(control, IN_FLIGHT); v >= data.maxInFlight; v = Atomics.load(control, IN_FLIGHT)) {
-    if (Atomics.load(control, CANCELLED)) return;
-    Atomics.wait(control, IN_FLIGHT, v, 1000);
-  }
-  if (Atomics.load(control, CANCELLED)) return;
-  Atomics.add(control, IN_FLIGHT, 1);
+  if (!control.reserve(data.maxInFlight)) return;
   const msg: DumpWorkerMessage = { kind: 'batch', buffer: batch.buffer as ArrayBuffer, lengths };
   port.postMessage(msg, [batch.buffer as ArrayBuffer]);
   batch = newBatch();
@@ -93,14 +66,16 @@ function endsRequest(d: Buffer): boolean {
   return false;
 }
 
-const before = socketFds();
-const socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
-  messagePeeking: false,
-  msgBufferSize: data.recvChunk,
-  recvBufferSize: data.recvBufferSize,
-  sendBufferSize: 0,
-});
-const fd = newNetlinkFd(before, NETLINK_NETFILTER);
+/** The socket, or the cause of its failure to open sent to the main thread (then this thread ends). */
+function open(): OpenSocket {
+  try {
+    return openNetfilterSocket({ msgBufferSize: data.recvChunk, recvBufferSize: data.recvBufferSize, findFd: true });
+  } catch (e) {
+    port.postMessage({ kind: 'error', cause: causeOf(e, 'socket') } satisfies DumpWorkerMessage);
+    process.exit(0); // in a worker: ends this thread only
+  }
+}
+const { socket, fd } = open();
 
 function finish(): void {
   if (finished) return;
@@ -112,7 +87,7 @@ function finish(): void {
 
 socket.on('message', (d: Buffer, rinfo: { port: number }) => {
   if (finished || rinfo.port !== 0) return;
-  if (Atomics.load(control, CANCELLED)) {
+  if (control.cancelled()) {
     finish();
     return;
   }
@@ -135,23 +110,23 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
     flushScheduled = true;
     setImmediate(() => {
       flushScheduled = false;
-      if (Atomics.load(control, CANCELLED)) finish();
+      if (control.cancelled()) finish();
       else if (!finished) post();
     });
   }
 });
-/** Receiving failed: what came before it goes over, then the error. */
-function fail(e: { errno?: number; syscall?: string }): void {
+/** Receiving failed: what came before it goes over, then the cause. */
+function fail(cause: SocketCause): void {
   if (finished) return;
   finished = true;
   post();
-  port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: e.syscall ?? 'recvmsg' } satisfies DumpWorkerMessage);
+  port.postMessage({ kind: 'error', cause } satisfies DumpWorkerMessage);
   setImmediate(() => socket.close());
 }
 
-socket.on('error', fail);
-socket.send(Buffer.from(data.request), {}, (e?: { errno?: number }) => {
-  if (e) port.postMessage({ kind: 'error', errno: Math.abs(e.errno ?? 5), syscall: 'sendmsg' } satisfies DumpWorkerMessage);
+socket.on('error', (e: unknown) => fail(causeOf(e, 'recvmsg')));
+socket.send(Buffer.from(data.request), {}, (e?: unknown) => {
+  if (e) port.postMessage({ kind: 'error', cause: causeOf(e, 'sendmsg') } satisfies DumpWorkerMessage);
 });
 if (fd !== undefined) readDump(fd);
 
@@ -163,14 +138,12 @@ if (fd !== undefined) readDump(fd);
  */
 function readDump(sock: number): void {
   // errors from read() end the dump or are retried: no stack traces for them
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
+  quietReads(() => {
     const view = (): Buffer => Buffer.from(batch.buffer, batch.byteOffset, batch.byteLength);
     let b = view();
     let waited = 0;
     while (!finished) {
-      if (Atomics.load(control, CANCELLED)) {
+      if (control.cancelled()) {
         finish();
         return;
       }
@@ -178,19 +151,15 @@ function readDump(sock: number): void {
         post();
         b = view();
       }
-      let r: number;
-      try {
-        r = readSync(sock, b, used, data.recvChunk, null);
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EINTR') continue;
-        if (err.code === 'EAGAIN') {
-          if (used === 0 && waited >= MAX_WAIT_MS) return; // to the addon's reading
-          Atomics.wait(control, CANCELLED, 0, 1);
-          waited++;
-          continue;
-        }
-        fail({ errno: err.errno, syscall: 'recvmsg' });
+      const r = readDatagram(sock, b, used, data.recvChunk);
+      if (r === EMPTY) {
+        if (used === 0 && waited >= MAX_WAIT_MS) return; // to the addon's reading
+        control.pause(1);
+        waited++;
+        continue;
+      }
+      if (typeof r !== 'number') {
+        fail(r);
         return;
       }
       waited = 0;
@@ -199,7 +168,5 @@ function readDump(sock: number): void {
       lengths.push(r);
       if (endsRequest(d)) finish();
     }
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  });
 }

@@ -19,18 +19,14 @@
 //
 //   node event-receiver.js GROUP[,GROUP...] RECVBUF names|- [PROGRAM]
 
-import { createRequire } from 'node:module';
-import { readSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import type { RawNetlinkSocket as RawSocketType } from 'netlink';
-import { NETLINK_NETFILTER, NLMSG_HDRLEN } from './constants.js';
-import { CONTROL, MAX_PROGRAM_RECORD, RECORD_CONTROL, RECORD_PROGRAM } from './event-records.js';
+import { NLMSG_HDRLEN } from './constants.js';
 import { ERRNO } from './errno.js';
 import { ProgramNames } from './program-names.js';
-import { newNetlinkFd, socketFds } from './socket-fd.js';
+import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram, type SocketCause } from './raw-socket.js';
+import { CONTROL, causeValue, controlRecord, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
 import { type SocketOptions, socketOptions } from './sockopt.js';
-
-const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 function writeOut(data: Buffer): void {
@@ -47,14 +43,6 @@ function writeOut(data: Buffer): void {
       process.exit(0); // the parent went away
     }
   }
-}
-
-function control(kind: number, value: number): Buffer {
-  const b = Buffer.alloc(12);
-  b.writeUInt32LE(RECORD_CONTROL, 0);
-  b.writeUInt32LE(kind, 4);
-  b.writeUInt32LE(value >>> 0, 8);
-  return b;
 }
 
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
@@ -84,19 +72,12 @@ const FLOOD = 64;
 /** Behind a socket filter: a wakeup that finds this many datagrams waiting starts the burst loop. */
 const SPARSE_FLOOD = 8;
 
-let socket: RawSocketType;
+let socket: RawSocket;
 let fd: number | undefined;
 /** the socket options through libc (sockopt.ts), loaded when there is a filter or a buffer to force */
 let setOptions: SocketOptions | undefined;
 try {
-  const before = socketFds();
-  socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
-    messagePeeking: false,
-    msgBufferSize: MAX_DATAGRAM,
-    recvBufferSize: 0,
-    sendBufferSize: 0,
-  });
-  fd = newNetlinkFd(before, NETLINK_NETFILTER);
+  ({ socket, fd } = openNetfilterSocket({ msgBufferSize: MAX_DATAGRAM, findFd: true }));
   // the filter goes on before the socket joins its groups: nothing unfiltered is queued
   const options = program || recvBuffer === 0 ? socketOptions() : undefined;
   setOptions = options instanceof Error ? undefined : options;
@@ -105,7 +86,7 @@ try {
   const forced = recvBuffer === 0 && fd !== undefined && setOptions?.forceRecvBuffer(fd, DEFAULT_RECV_BUFFER) === 0;
   if (!forced) socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
 } catch (e) {
-  writeOut(control(CONTROL.OPEN_FAILED, Math.abs((e as { errno?: number }).errno ?? 5)));
+  writeOut(controlRecord(CONTROL.OPEN_FAILED, causeValue(causeOf(e, 'setsockopt'))));
   process.exit(1);
 }
 
@@ -173,7 +154,7 @@ function handOver(): void {
 }
 
 function stageControl(kind: number, value: number): void {
-  const c = control(kind, value);
+  const c = controlRecord(kind, value);
   if (stagedLen + c.length > staged.length) flush();
   c.copy(staged, stagedLen);
   stagedLen += c.length;
@@ -219,35 +200,30 @@ function room(n: number): Buffer | undefined {
   return staged;
 }
 
+/** readDatagram through recv(2) with MSG_DONTWAIT (sockopt.ts): no exception, and so no garbage, per empty read. */
+function receiveDatagram(opts: SocketOptions, sock: number, buf: Buffer, off: number): number | SocketCause {
+  for (;;) {
+    const r = opts.receive(sock, buf, off, MAX_DATAGRAM);
+    if (r >= 0) return r;
+    if (r === -ERRNO.EAGAIN) return EMPTY;
+    if (r !== -ERRNO.EINTR) return { kind: 'errno', errno: -r, syscall: 'recv' };
+  }
+}
+
 /** Reads every datagram the socket holds into the records; returns how many. ENOBUFS is passed on. */
 function drain(sock: number): number {
   let n = 0;
   for (;;) {
     const b = room(4 + MAX_DATAGRAM + MAX_PROGRAM_RECORD);
-    let r: number;
-    if (setOptions) {
-      r = setOptions.receive(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM);
-      if (r < 0) {
-        if (r === -ERRNO.EAGAIN) return n;
-        if (r === -ERRNO.EINTR) continue;
-        stageControl(CONTROL.ERROR, -r);
-        if (r !== -ERRNO.ENOBUFS) return n;
-        continue;
-      }
-      n++;
-      if (b) stageDatagram(r);
-      continue;
-    }
-    try {
-      r = readSync(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM, null);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return n;
-      if (code === 'EINTR') continue;
+    const r = setOptions
+      ? receiveDatagram(setOptions, sock, b ?? scratch, b ? stagedLen + 4 : 0)
+      : readDatagram(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM);
+    if (r === EMPTY) return n;
+    if (typeof r !== 'number') {
       // ENOBUFS: the socket overran and the kernel dropped events; reading goes on
-      stageControl(CONTROL.ERROR, Math.abs((e as { errno?: number }).errno ?? ERRNO.EIO));
-      if (code !== 'ENOBUFS') return n;
-      continue;
+      stageControl(CONTROL.ERROR, causeValue(r));
+      if (r.kind === 'errno' && r.errno === ERRNO.ENOBUFS) continue;
+      return n;
     }
     n++;
     if (b) stageDatagram(r);
@@ -277,9 +253,7 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
  */
 function readBurst(sock: number): void {
   // errors from read() are expected (EAGAIN ends every drain): no stack traces for them
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
+  quietReads(() => {
     let quietSince = -1;
     let flushedAt = performance.now();
     let wait = gatherMs;
@@ -301,16 +275,14 @@ function readBurst(sock: number): void {
       if (quietSince >= 0 && t - quietSince >= QUIET_MS) return;
       if (n < FLOOD) Atomics.wait(pause, 0, 0, wait);
     }
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  });
 }
 
-socket.on('error', (e: { errno?: number }) => {
-  stageControl(CONTROL.ERROR, Math.abs(e.errno ?? 5));
+socket.on('error', (e: unknown) => {
+  stageControl(CONTROL.ERROR, causeValue(causeOf(e, 'recvmsg')));
   handOver();
 });
-writeOut(control(CONTROL.READY, socket.getRecvBufferSize()));
+writeOut(controlRecord(CONTROL.READY, socket.getRecvBufferSize()));
 
 // The parent holds the other end of stdin and nobody writes to it: end of file there means the parent is gone,
 // even one killed outright (SIGKILL), which could not stop this process, and whose quiet socket would give it

@@ -1,24 +1,16 @@
-// The only module that imports the `netlink` package. A NETLINK_NETFILTER socket with request/ACK, dump and
-// multicast handling on top of RawNetlinkSocket; framing and errno decoding are ours (framing.ts).
+// A NETLINK_NETFILTER socket with request/ACK, dump and multicast handling on top of the addon's socket
+// (opened in raw-socket.ts, the one module that imports `netlink`); framing and errno decoding are ours
+// (framing.ts, errno.ts). Threaded dumps are received by dump-worker.ts (protocol: socket-protocol.ts).
 
 import { createRequire } from 'node:module';
-import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import { DecodeError } from './attributes.js';
-import { NETLINK_NETFILTER, NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
-import { ERRNO, strerror } from './errno.js';
+import { NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
+import { ERRNO } from './errno.js';
 import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
-import type { DumpWorkerData, DumpWorkerMessage } from './dump-worker.js';
+import { NetlinkError, openNetfilterSocket, type RawSocket, toNetlinkError, unknownCause } from './raw-socket.js';
+import { DUMP_BATCH_SIZE, DUMP_MAX_IN_FLIGHT, DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
 
-/** A failure reported by the kernel (NLMSG_ERROR) or by a socket call, with a positive errno. */
-export class NetlinkError extends Error {
-  constructor(
-    readonly errno: number,
-    readonly syscall?: string,
-  ) {
-    super(strerror(errno));
-    this.name = 'NetlinkError';
-  }
-}
+export { NetlinkError, toNetlinkError } from './raw-socket.js';
 
 /**
  * Receives each non-control message of a reply: buf[off, off+len) is the whole nlmsghdr-framed message.
@@ -51,16 +43,8 @@ export interface SocketOptions {
   msgBufferSize?: number;
 }
 
-let rawSocketClass: typeof RawSocketType | undefined;
-function loadRawSocket(): typeof RawSocketType {
-  // Loaded lazily (and through require: the package is CommonJS with a native addon).
-  if (!rawSocketClass)
-    rawSocketClass = (createRequire(import.meta.url)('netlink/dist/raw.js') as typeof import('netlink')).RawNetlinkSocket;
-  return rawSocketClass;
-}
-
 export class NfnlSocket {
-  private readonly raw: RawSocketType;
+  private readonly raw: RawSocket;
   private readonly pending = new Map<number, Pending>();
   private nextSeq: number;
   private closed = false;
@@ -72,25 +56,11 @@ export class NfnlSocket {
   tap?: (datagram: Buffer) => void;
 
   constructor(opts: SocketOptions = {}) {
-    const Raw = loadRawSocket();
-    try {
-      this.raw = new Raw(NETLINK_NETFILTER, {
-        messagePeeking: false,
-        msgBufferSize: opts.msgBufferSize ?? RECV_CHUNK,
-        recvBufferSize: opts.recvBufferSize ?? 0,
-        sendBufferSize: 0,
-      });
-    } catch (e) {
-      throw toNetlinkError(e, 'socket');
-    }
-    for (const g of opts.groups ?? []) {
-      try {
-        this.raw.addMembership(g);
-      } catch (e) {
-        this.raw.close();
-        throw toNetlinkError(e, 'setsockopt');
-      }
-    }
+    this.raw = openNetfilterSocket({
+      msgBufferSize: opts.msgBufferSize ?? RECV_CHUNK,
+      recvBufferSize: opts.recvBufferSize,
+      groups: opts.groups,
+    }).socket;
     // conntrack sets nlmsg_seq = time(NULL); any start works, replies are matched by seq.
     this.nextSeq = Math.floor(Date.now() / 1000) >>> 0;
     this.raw.on('message', (buf: Buffer, rinfo: { port: number }) => void this.onDatagram(buf, rinfo.port));
@@ -156,16 +126,15 @@ export class NfnlSocket {
   requestThreaded(req: NfRequest, onMessage: MessageHandler, tuning: { recvBufferSize?: number } = {}): Promise<void> {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
     const seq = this.takeSeq();
-    const control = new SharedArrayBuffer(8);
-    const ctl = new Int32Array(control);
+    const control = new DumpControl();
     const workerData: DumpWorkerData = {
       request: encodeRequest(req, seq),
       seq,
       recvChunk: RECV_CHUNK,
       recvBufferSize: tuning.recvBufferSize ?? 0,
-      control,
-      maxInFlight: 8,
-      batchSize: 1 << 18,
+      control: control.buffer,
+      maxInFlight: DUMP_MAX_IN_FLIGHT,
+      batchSize: DUMP_BATCH_SIZE,
     };
     return new Promise<void>((resolve, reject) => {
       // loaded on first use: most commands never start a thread, and start-up time counts
@@ -184,8 +153,7 @@ export class NfnlSocket {
         if (outcome) return;
         outcome = { error: e };
         this.pending.delete(seq);
-        Atomics.store(ctl, 1, 1);
-        Atomics.notify(ctl, 0);
+        control.cancel();
         finishWith();
       };
       this.pending.set(seq, { seq, onMessage, dump: true, ack: false, resolve: () => settle(), reject: (e) => settle(e) });
@@ -211,21 +179,19 @@ export class NfnlSocket {
             }
             // hand the buffer back for reuse, then let the receiver go on
             if (!outcome) worker.postMessage(m.buffer, [m.buffer]);
-            Atomics.sub(ctl, 0, 1);
-            Atomics.notify(ctl, 0);
+            control.consumed();
           }
         } catch (e) {
           settle(e instanceof Error ? e : new Error(String(e)));
         } finally {
           draining = false;
         }
-        // the receiver left without the dump's end reaching us
-        if (exited && queue.length === 0) settle(new NetlinkError(ERRNO.EIO, 'recvmsg'));
+        if (exited && queue.length === 0) settle(receiverLeft());
         finishWith();
       };
       worker.on('message', (m: DumpWorkerMessage) => {
         if (m.kind === 'error') {
-          settle(new NetlinkError(m.errno, m.syscall));
+          settle(NetlinkError.from(m.cause));
           return;
         }
         queue.push(m);
@@ -235,7 +201,7 @@ export class NfnlSocket {
       worker.on('exit', () => {
         exited = true;
         // batches it posted before leaving may still be waiting here
-        if (!draining && queue.length === 0) settle(new NetlinkError(ERRNO.EIO, 'recvmsg'));
+        if (!draining && queue.length === 0) settle(receiverLeft());
         finishWith();
       });
     });
@@ -365,11 +331,7 @@ export class NfnlSocket {
   }
 }
 
-export function toNetlinkError(e: unknown, syscall: string): NetlinkError {
-  if (e instanceof NetlinkError) return e;
-  const errno =
-    typeof e === 'object' && e !== null && typeof (e as { errno?: unknown }).errno === 'number'
-      ? (e as { errno: number }).errno
-      : ERRNO.EIO;
-  return new NetlinkError(Math.abs(errno), syscall);
+/** The dump's receiver exited without the dump's end (or an error) reaching the main thread. */
+function receiverLeft(): NetlinkError {
+  return NetlinkError.from(unknownCause('recvmsg', "the threaded dump's receiver exited before the end of the dump"));
 }

@@ -1,14 +1,12 @@
 // The program behind a netlink port, for -E's "[USERSPACE] portid=N progname=P": found through /proc like
 // conntrack's get_progname(), and remembered only while its socket is in /proc/net/netlink (and shortly after).
 
-import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { NETLINK_NETFILTER } from '../../src/netlink/constants.js';
 import { ProgramNames } from '../../src/netlink/program-names.js';
+import { openNetfilterSocket } from '../../src/netlink/raw-socket.js';
 import { netlinkSockets, socketFds } from '../../src/netlink/socket-fd.js';
-
-const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js');
-const NETLINK_NETFILTER = 12;
 
 /** A scripted /proc: the table the next read gives, and the resolutions asked for. */
 function scripted() {
@@ -39,7 +37,7 @@ function scripted() {
 describe('program names of netlink ports', () => {
   it("names this process's own netfilter socket by its comm", () => {
     const before = socketFds();
-    const s = new RawNetlinkSocket(NETLINK_NETFILTER, { messagePeeking: false, msgBufferSize: 8192 });
+    const { socket: s } = openNetfilterSocket({ msgBufferSize: 8192 });
     try {
       const inode = [...socketFds()].find(([fd]) => !before.has(fd))![1];
       const portid = [...netlinkSockets(NETLINK_NETFILTER)].find(([, ino]) => ino === inode)![0];
