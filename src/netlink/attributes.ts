@@ -2,10 +2,10 @@
 // Header fields are host-endian (little-endian on every platform Node supports for this package: x64, arm64);
 // ctnetlink payload integers are big-endian (network order).
 
-import { NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+import { NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { bytesOf, textOf } from './text.js';
 
-export const align4 = (n: number): number => (n + 3) & ~3;
+export const align4 = NLA_ALIGN;
 
 /** A decode failure; `path` names the attribute chain, e.g. "CTA_TUPLE_ORIG > CTA_TUPLE_IP". */
 export class DecodeError extends Error {
@@ -18,26 +18,116 @@ export class DecodeError extends Error {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
 /**
- * Walks the attributes in buf[start, end). For each one calls visit(type, payloadStart, payloadEnd)
- * with the type stripped of NLA_F_NESTED / NLA_F_NET_BYTEORDER. Throws DecodeError on a malformed header.
+ * A cursor over the attributes of buf[start, end), reused from one walk to the next so that walking allocates
+ * nothing: reset() it on a range, then `while (c.next()) switch (c.type) ...`, reading the current attribute's
+ * payload with the typed readers and descending into a nested one with enter(). A walk ends at the end of the
+ * range (trailing bytes shorter than a header are ignored, as the kernel's nla_for_each_attr does) or at a header
+ * that is too short or runs past the end: then next() says false and `bad` is set, and the caller decides whether
+ * that is an error (badLength()) or a reason to give up.
  */
-export function forEachAttr(
-  buf: Buffer,
-  start: number,
-  end: number,
-  visit: (type: number, from: number, to: number) => void,
-  path?: () => string[],
-): void {
-  let off = start;
-  while (off + NLA_HDRLEN <= end) {
-    const len = buf[off] | (buf[off + 1] << 8);
-    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
-    if (len < NLA_HDRLEN || off + len > end) {
-      throw new DecodeError(`attribute of type ${type} has bad length ${len} at offset ${off - start}`, path?.() ?? []);
+export class AttrCursor {
+  buf: Buffer = EMPTY;
+  /** the range walked */
+  start = 0;
+  end = 0;
+  /** the current (or malformed) attribute: its type without NLA_F_NESTED / NLA_F_NET_BYTEORDER, header offset, nla_len */
+  type = 0;
+  hdr = 0;
+  len = 0;
+  /** the current attribute's payload is buf[from, to) */
+  from = 0;
+  to = 0;
+  /** the walk stopped at a malformed header (at `hdr`, its length `len`) */
+  bad = false;
+  private pos = 0;
+
+  /** Starts a walk of buf[start, end). */
+  reset(buf: Buffer, start: number, end: number): this {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.pos = start;
+    this.bad = false;
+    return this;
+  }
+
+  /** Moves to the next attribute; false at the end of the range or at a malformed header (`bad`). */
+  next(): boolean {
+    const pos = this.pos;
+    const end = this.end;
+    if (pos + NLA_HDRLEN > end) return false;
+    const buf = this.buf;
+    const len = buf[pos] | (buf[pos + 1] << 8);
+    this.hdr = pos;
+    this.len = len;
+    this.type = (buf[pos + 2] | (buf[pos + 3] << 8)) & NLA_TYPE_MASK;
+    if (len < NLA_HDRLEN || pos + len > end) {
+      this.bad = true;
+      this.pos = end;
+      return false;
     }
-    visit(type, off + NLA_HDRLEN, off + len);
-    off += align4(len);
+    this.from = pos + NLA_HDRLEN;
+    this.to = pos + len;
+    this.pos = pos + NLA_ALIGN(len);
+    return true;
+  }
+
+  /** Walks the current attribute's payload with `into` (a cursor of the next nesting level). */
+  enter(into: AttrCursor): AttrCursor {
+    return into.reset(this.buf, this.from, this.to);
+  }
+
+  /** The DecodeError for the malformed header the walk stopped at, naming `path`. */
+  badLength(path: string[]): DecodeError {
+    return new DecodeError(`attribute at offset ${this.hdr - this.start} has bad length ${this.len}`, path);
+  }
+
+  /** The current attribute carries NLA_F_NESTED. */
+  get nested(): boolean {
+    return (this.buf[this.hdr + 3] << 8) & NLA_F_NESTED ? true : false;
+  }
+  /** Payload length in bytes. */
+  get size(): number {
+    return this.to - this.from;
+  }
+  /** The payload holds at least n bytes. */
+  has(n: number): boolean {
+    return this.to - this.from >= n;
+  }
+  u8(): number {
+    return this.buf[this.from];
+  }
+  be16(): number {
+    const b = this.buf;
+    const a = this.from;
+    return (b[a] << 8) | b[a + 1];
+  }
+  be32(): number {
+    const b = this.buf;
+    const a = this.from;
+    return ((b[a] << 24) | (b[a + 1] << 16) | (b[a + 2] << 8) | b[a + 3]) >>> 0;
+  }
+  be64(): bigint {
+    return readU64BE(this.buf, this.from);
+  }
+  /** The payload as a view into the walked buffer (valid as long as the buffer is). */
+  subarray(): Buffer {
+    return this.buf.subarray(this.from, this.to);
+  }
+  /** The payload copied. */
+  bytes(): Buffer {
+    return Buffer.from(this.buf.subarray(this.from, this.to));
+  }
+  /** The payload as a NUL-terminated string. */
+  str(): string {
+    return readCString(this.buf, this.from, this.to);
+  }
+  /** The current attribute kept raw (copied), as decoders keep what they do not know. */
+  raw(): RawAttr {
+    return rawAttr(this.buf, this.from, this.to);
   }
 }
 
@@ -52,10 +142,6 @@ export interface RawAttr {
 export function rawAttr(buf: Buffer, from: number, to: number): RawAttr {
   const typeField = buf[from - 2] | (buf[from - 1] << 8);
   return { type: typeField & NLA_TYPE_MASK, nested: (typeField & NLA_F_NESTED) !== 0, data: Buffer.from(buf.subarray(from, to)) };
-}
-
-export function expectLen(from: number, to: number, want: number, path: () => string[]): void {
-  if (to - from < want) throw new DecodeError(`payload of ${to - from} bytes, want ${want}`, path());
 }
 
 export const readU8 = (buf: Buffer, off: number): number => buf[off];
@@ -139,12 +225,13 @@ export function decodeTree(
   path: number[] = [],
 ): AttrNode[] {
   const out: AttrNode[] = [];
-  forEachAttr(buf, start, end, (type, from, to) => {
-    const flagged = (buf[from - 1] << 8) & NLA_F_NESTED;
-    const p = [...path, type];
-    if (flagged || nestedTypes?.(p)) out.push({ type, nested: decodeTree(buf, from, to, nestedTypes, p) });
-    else out.push({ type, data: Buffer.from(buf.subarray(from, to)) });
-  });
+  const c = new AttrCursor().reset(buf, start, end);
+  while (c.next()) {
+    const p = [...path, c.type];
+    if (c.nested || nestedTypes?.(p)) out.push({ type: c.type, nested: decodeTree(buf, c.from, c.to, nestedTypes, p) });
+    else out.push({ type: c.type, data: c.bytes() });
+  }
+  if (c.bad) throw new DecodeError(`attribute of type ${c.type} has bad length ${c.len} at offset ${c.hdr - start}`);
   return out;
 }
 

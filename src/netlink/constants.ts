@@ -43,6 +43,10 @@ export const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 export const NLMSG_HDRLEN = 16;
 /** sizeof(struct nlattr) */
 export const NLA_HDRLEN = 4;
+/** NLA_ALIGNTO: attributes start on 4-byte boundaries */
+export const NLA_ALIGNTO = 4;
+/** NLA_ALIGN(len): len rounded up to the next attribute boundary */
+export const NLA_ALIGN = (len: number): number => (len + NLA_ALIGNTO - 1) & ~(NLA_ALIGNTO - 1);
 /** sizeof(struct nfgenmsg) */
 export const NFGENMSG_LEN = 4;
 /** sizeof(struct nlmsgerr) without the echoed request: error (s32) + the request's nlmsghdr */
