@@ -13,7 +13,8 @@
 
 import type { TextSink } from '../format/sink.js';
 import { ackLast } from '../netlink/framing.js';
-import type { MessageHandler, NfnlSocket } from '../netlink/socket.js';
+import type { MessageHandler } from '../netlink/socket.js';
+import type { Transport } from '../ctnetlink/transport.js';
 import type { StopRequest } from './context.js';
 
 /** How long a stopped command waits for the answers to its batches in flight (the kernel answers in microseconds). */
@@ -33,7 +34,7 @@ export class AnsweredBatches {
   private finished = false;
 
   constructor(
-    private readonly sock: NfnlSocket,
+    private readonly sock: Transport,
     private readonly out: TextSink,
     /** how many batches may be unanswered once output is known to work */
     private readonly maxUnanswered: number,

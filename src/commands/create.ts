@@ -53,7 +53,7 @@ export async function create(req: CreateRequest, ctx: CommandContext): Promise<C
   const client = ctx.client;
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   try {
-    await client.socket.request(createRequest(req));
+    await client.transport.request(createRequest(req));
   } catch (e) {
     return { counter: 0, error: e };
   }

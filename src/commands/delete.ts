@@ -18,7 +18,6 @@ import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../netlink/errno.js';
 import { ByteSink } from '../format/sink.js';
 import { flowPrinter } from '../format/printer.js';
-import type { NfnlSocket } from '../netlink/socket.js';
 import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { DeleteRequest } from './request.js';
@@ -32,11 +31,6 @@ import type { DeleteRequest } from './request.js';
 export const DELETE_BATCH = 32;
 /** Room an error answer takes in the receive buffer (an echoed request in its own skb), with margin. */
 const ANSWER_ROOM = 2048;
-
-/** What a command that changes entries needs beyond a CtClient: a second socket for the changes. */
-export interface ModifierSource {
-  modifier(): NfnlSocket;
-}
 
 export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;

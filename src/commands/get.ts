@@ -48,7 +48,7 @@ export async function getConntrackEntry(req: GetRequest, ctx: CommandContext): P
   const print = flowPrinter(req.output, ctx, 'get');
   try {
     const get = getConntrack(query.family, templateTuples(query.orig, query.reply), true);
-    await client.socket.request(get, (buf, off, len) => {
+    await client.transport.request(get, (buf, off, len) => {
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
       print.flow(flow);
@@ -66,7 +66,7 @@ export async function flush(req: FlushRequest, ctx: CommandContext): Promise<Com
   if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   let error: unknown;
   try {
-    await client.socket.request(flushConntrack(req.family));
+    await client.transport.request(flushConntrack(req.family));
   } catch (e) {
     error = e;
   }

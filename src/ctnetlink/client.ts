@@ -8,6 +8,7 @@ import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable,
 import { ExpectHandler, ExpectOperations } from './expect-ops.js';
 import { EventSource, EventStreamHandlers, EventSubscription, openEventStream } from './event-stream.js';
 import type { TupleTemplate } from './template.js';
+import type { Transport } from './transport.js';
 
 export interface DumpOptions extends DumpFilter {
   table?: DumpTable;
@@ -47,21 +48,33 @@ export interface CtClient {
 
 /** The kernel-backed client; the expectation operations (dumpExpect, getExpect, ...) come from ExpectOperations. */
 export class ConntrackClient extends ExpectOperations implements CtClient {
-  private modifierSocket?: NfnlSocket;
-  private constructor(readonly socket: NfnlSocket) {
-    super(socket);
+  private modifierTransport?: Transport;
+  private constructor(
+    readonly transport: Transport,
+    private readonly openModifier: () => Transport,
+  ) {
+    super(transport);
   }
 
   /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
-  modifier(): NfnlSocket {
-    // A large receive buffer: answers to batched changes arrive while the dump keeps the thread busy. Each
-    // answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under 8 KiB;
-    // the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
-    return (this.modifierSocket ??= new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
+  modifier(): Transport {
+    return (this.modifierTransport ??= this.openModifier());
   }
 
+  /** A client on its own NETLINK_NETFILTER socket (a second one is opened when a change runs beside a dump). */
   static open(opts: SocketOptions = {}): ConntrackClient {
-    return new ConntrackClient(new NfnlSocket(opts));
+    // The modifier gets a large receive buffer: answers to batched changes arrive while the dump keeps the thread
+    // busy. Each answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under
+    // 8 KiB; the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
+    return new ConntrackClient(new NfnlSocket(opts), () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
+  }
+
+  /**
+   * A client over any transport (a scripted one in tests, a socket with a tap when capturing); `modifier` is the
+   * transport for changes made while a dump runs (by default the same one).
+   */
+  static over(transport: Transport, modifier: Transport | (() => Transport) = transport): ConntrackClient {
+    return new ConntrackClient(transport, typeof modifier === 'function' ? modifier : () => modifier);
   }
 
   /** Streams the raw messages of a dump; nothing is kept in memory. */
@@ -73,7 +86,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
       threaded = n !== undefined && n >= THREADED_DUMP_MIN;
     }
     const run = (r: typeof req): Promise<void> =>
-      threaded ? this.socket.requestThreaded(r, onMessage) : this.socket.request(r, onMessage);
+      threaded ? this.transport.requestThreaded(r, onMessage) : this.transport.request(r, onMessage);
     if (!opts.tuple) return run(req);
     // a kernel without CTA_FILTER support (< 5.8) rejects the request before sending anything: retry without it
     return run(req).catch((e: unknown) => {
@@ -98,7 +111,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
 
   async globalStats(): Promise<GlobalStats> {
     let stats: GlobalStats = {};
-    await this.socket.request(getGlobalStats(), (buf, off, len) => {
+    await this.transport.request(getGlobalStats(), (buf, off, len) => {
       stats = decodeGlobalStats(buf, off, len);
     });
     return stats;
@@ -111,7 +124,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
 
   async cpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpCpuStats(), (buf, off, len) => {
+    await this.transport.request(dumpCpuStats(), (buf, off, len) => {
       out.push(decodeCpuStats(buf, off, len));
     });
     return out;
@@ -119,13 +132,13 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
 
   async expectCpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpExpectCpuStats(), (buf, off, len) => {
+    await this.transport.request(dumpExpectCpuStats(), (buf, off, len) => {
       out.push(decodeCpuStats(buf, off, len));
     });
     return out;
   }
 
-  // expectations: inherited from ExpectOperations, sent on this.socket
+  // expectations: inherited from ExpectOperations, sent on this.transport
 
   // events
 
@@ -135,7 +148,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
   }
 
   close(): void {
-    this.socket.close();
-    this.modifierSocket?.close();
+    this.transport.close();
+    if (this.modifierTransport !== this.transport) this.modifierTransport?.close();
   }
 }
