@@ -11,6 +11,8 @@ import type { DumpWorkerData, DumpWorkerMessage } from './dump-worker.js';
 
 /** A failure reported by the kernel (NLMSG_ERROR) or by a socket call, with a positive errno. */
 export class NetlinkError extends Error {
+  /** the client operation that failed ('create', 'delete', 'dump', ...), set by the client (ctnetlink/client.ts) */
+  operation?: string;
   constructor(
     readonly errno: number,
     readonly syscall?: string,

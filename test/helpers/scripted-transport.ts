@@ -77,7 +77,8 @@ export class ScriptedTransport implements Transport {
   /** every request message, as sent, in order */
   readonly sent: Buffer[] = [];
   private nextSeq: number;
-  private readonly pending: Buffer[];
+  /** the captured datagrams not handed out yet (a test may add an answer of its own) */
+  readonly pending: Buffer[];
   closed = false;
 
   constructor(
