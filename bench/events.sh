@@ -2,7 +2,9 @@
 # Event throughput (npm run bench:events): a bounded burst (load N entries with conntrack -R, then flush, so
 # 2N events) while each tool listens alone, with its default buffer and with -b 8388608; events received vs
 # expected and whether ENOBUFS was reported. Then a paced stream (20k events, 100 every 10 ms) for CPU time per
-# event. Runs in a private network namespace it creates and removes.
+# event. Then `-E -p tcp --dport 443` during the burst with 1% of the events matching: the listener's CPU time
+# during the burst (its process and children, from /proc, start-up excluded) and in all (start-up included).
+# Runs in a private network namespace it creates and removes.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_EVENTS:-50000}
@@ -17,6 +19,8 @@ trap cleanup EXIT INT TERM
 ip netns add "$NS"
 node "$repo/bench/gen.mjs" "$N" > "$TMP/burst.txt"
 node "$repo/bench/gen.mjs" 20000 --range extra > "$TMP/paced.txt"
+# the burst with one in ten of its port-443 entries kept on 443: 1% of the events match -p tcp --dport 443
+awk '/--dport 443 / { if (n++ % 10) sub(/--dport 443 /, "--dport 4443 ") } 1' "$TMP/burst.txt" > "$TMP/match1.txt"
 
 listen() { # TOOL ARGS... ; writes $TMP/out, $TMP/err, $TMP/cpu
   ip netns exec "$NS" bash -c "exec -a ctbenchev-listen-$$ /usr/bin/time -f '%U %S' -o $TMP/cpu $* > $TMP/out 2> $TMP/err" &
@@ -51,4 +55,27 @@ for tool in ref ours; do
   got=$(grep -c . "$TMP/out" || true)
   cpu=$(awk '{print $1 + $2}' "$TMP/cpu" 2>/dev/null || echo 0)
   printf '%-6s %-22s %10d %10d   cpu %.3f s = %.1f us/event\n' "$tool" "paced 100/10ms" "$got" 20000 "$cpu" "$(echo "$cpu * 1000000 / ($got + 0.0001)" | bc -l)"
+done
+
+# -E -p tcp --dport 443 during the burst in which 1% of the events match: CPU time of the listener (its process
+# and children, utime + stime from /proc) during the burst, and from its start
+ticks() { for p in $1 $(cat /proc/$1/task/*/children 2>/dev/null); do awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
+hz=$(getconf CLK_TCK)
+want=$((2 * $(grep -c -- '--dport 443 ' "$TMP/match1.txt")))
+for tool in ref ours; do
+  cmd=$([[ $tool == ref ]] && echo "$REF" || echo "$OURS")
+  ip netns exec "$NS" "$REF" -F 2>/dev/null || true
+  ip netns exec "$NS" $cmd -E -p tcp --dport 443 > "$TMP/out" 2> "$TMP/err" &
+  LPID=$!
+  sleep 1.5
+  t0=$(ticks $LPID)
+  ip netns exec "$NS" "$REF" -R "$TMP/match1.txt"
+  ip netns exec "$NS" "$REF" -F 2>/dev/null
+  sleep 3
+  t1=$(ticks $LPID)
+  kill -INT $LPID 2>/dev/null || true
+  wait "$LPID" 2>/dev/null || true
+  got=$(grep -c . "$TMP/out" || true)
+  printf '%-6s %-22s %10d %10d   cpu in burst %.3f s, from start %.3f s\n' "$tool" "burst, 1% match" "$got" "$want" \
+    "$(echo "($t1 - $t0) / $hz" | bc -l)" "$(echo "$t1 / $hz" | bc -l)"
 done

@@ -176,7 +176,8 @@ function runRequest(req: CommandRequest, ctx: CommandContext, proc: EventProcess
     case 'watch':
       return watch(req, ctx, proc);
     case 'events':
-      return events(req, ctx, proc);
+      // CONNTRACK_KERNEL_FILTER=off: every event reaches userspace (to compare, or on a kernel that misjudges)
+      return events(process.env.CONNTRACK_KERNEL_FILTER === 'off' ? { ...req, kernelFilter: false } : req, ctx, proc);
     case 'expect-list':
       return listExpect(req, ctx);
     case 'expect-count':

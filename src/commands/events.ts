@@ -7,6 +7,7 @@ import { OutputClosed } from '../format/sink.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { errnoText, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';
+import { compileEventFilter } from '../filter/bpf.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
 import { flowJson } from '../format/json.js';
 import { formatFlowSave } from '../format/save.js';
@@ -139,7 +140,14 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
 
     // conntrack events name the process behind their port (event_cb); expectation events do not
     const stream = ctx.client.events(
-      { table: req.table, events: req.events, bufferSize: req.bufferSize, programNames: !expectTable },
+      {
+        table: req.table,
+        events: req.events,
+        bufferSize: req.bufferSize,
+        programNames: !expectTable,
+        // what the kernel can decide of the filter it decides, before the events are queued (filter/bpf.ts)
+        kernelFilter: expectTable || req.kernelFilter === false ? undefined : compileEventFilter(query),
+      },
       {
         message: (buf, off, len, type, flags, pid, prog) => {
           if (expectTable) printExpectEvent(buf, off, len, type, flags);

@@ -91,6 +91,8 @@ export interface EventsRequest {
   events: EventKinds;
   /** -b: the receive buffer size asked for (its NOTICE is printed when given, whatever the size) */
   bufferSize?: number;
+  /** false: no socket filter, userspace filters everything (CONNTRACK_KERNEL_FILTER=off) */
+  kernelFilter?: boolean;
   output: OutputSpec;
 }
 

@@ -21,6 +21,7 @@ import { NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
 export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
+import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
 import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM } from '../netlink/event-records.js';
 
 export interface EventStreamHandlers {
@@ -59,19 +60,24 @@ export class EventStream {
   private namedPort = 0;
   private namedAs: string | undefined;
 
-  /** `bufferSize` 0: as large as net.core.rmem_max allows; `programNames`: look up the senders' names. */
+  /**
+   * `bufferSize` 0: the receiver's default; `programNames`: look up the senders' names; `kernelFilter`: a socket
+   * filter (encoded struct sock_filter array) for the receiver's socket.
+   */
   constructor(
     private readonly groups: number[],
     private readonly bufferSize: number,
     private readonly handlers: EventStreamHandlers,
     private readonly programNames = false,
+    private readonly kernelFilter?: Buffer,
   ) {}
 
   start(): void {
     this.pending = Buffer.alloc(0);
     this.subscribed = false;
     this.namedPort = 0;
-    const argv = [receiverPath(), this.groups.join(','), String(this.bufferSize), ...(this.programNames ? ['names'] : [])];
+    const argv = [receiverPath(), this.groups.join(','), String(this.bufferSize), this.programNames ? 'names' : '-'];
+    if (this.kernelFilter) argv.push(this.kernelFilter.toString('hex'));
     const c = spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'ignore'] });
     this.child = c;
     // the receiver must win the processor during a burst (what it does not read in time is lost, what the
@@ -174,10 +180,15 @@ export function flowEventKind(type: number, flags: number): MessageKind {
 export interface EventSubscription {
   table: 'conntrack' | 'expect';
   events: { new: boolean; update: boolean; destroy: boolean };
-  /** receive buffer size in bytes; 0 or absent: as large as net.core.rmem_max allows */
+  /** receive buffer size in bytes; 0 or absent: 64 MiB where the process may force it, else net.core.rmem_max */
   bufferSize?: number;
   /** look up the names of the programs whose requests caused the events */
   programNames?: boolean;
+  /**
+   * A classic BPF socket filter (netlink/bpf.ts; filter/bpf.ts compileEventFilter builds one from a query): the
+   * kernel drops the events it rejects before they reach the socket. Where it cannot be attached, every event comes.
+   */
+  kernelFilter?: readonly SockFilter[];
 }
 
 /** A stream of events that has not started yet; stop() ends it for good. */
@@ -201,7 +212,8 @@ export function subscriptionGroups(sub: Pick<EventSubscription, 'table' | 'event
 
 /** The kernel's event stream for a subscription, received by the receiver process. */
 export function openEventStream(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
-  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false);
+  const program = sub.kernelFilter ? encodeProgram(sub.kernelFilter) : undefined;
+  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false, program);
 }
 
 export interface SubscribeOptions {

@@ -12,7 +12,12 @@
 // the parent has not taken yet is queued here rather than lost there). Without -b the socket's receive buffer is
 // raised to what net.core.rmem_max allows. It ends when its stdin, a pipe from the parent, reaches end of file.
 //
-//   node event-receiver.js GROUP[,GROUP...] [RECVBUF] [names]
+// With a BPF program (hex of its struct sock_filter array, filter/bpf.ts) the socket gets it as its filter, so
+// the kernel drops events that cannot match before they are queued; without -b (RECVBUF 0) the receive buffer
+// is forced past net.core.rmem_max where the process may (SO_RCVBUFFORCE). Both go through netlink/sockopt.ts
+// and are skipped when it cannot load: the parent filters everything again anyway.
+//
+//   node event-receiver.js GROUP[,GROUP...] RECVBUF names|- [PROGRAM]
 
 import { createRequire } from 'node:module';
 import { readSync, writeSync } from 'node:fs';
@@ -23,6 +28,7 @@ import { CONTROL, MAX_PROGRAM_RECORD, RECORD_CONTROL, RECORD_PROGRAM } from './e
 import { ERRNO } from './errno.js';
 import { ProgramNames } from './program-names.js';
 import { newNetlinkFd, socketFds } from './socket-fd.js';
+import { type SocketOptions, socketOptions } from './sockopt.js';
 
 const { RawNetlinkSocket } = createRequire(import.meta.url)('netlink/dist/raw.js') as { RawNetlinkSocket: typeof RawSocketType };
 
@@ -54,7 +60,12 @@ function control(kind: number, value: number): Buffer {
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
 const recvBuffer = Number(process.argv[3] ?? 0);
 const names = process.argv[4] === 'names' ? new ProgramNames() : undefined;
-/** Without -b: as large as SO_RCVBUF may go (the kernel caps it at net.core.rmem_max, then doubles it). */
+const program = process.argv[5] ? Buffer.from(process.argv[5], 'hex') : undefined;
+/**
+ * Without -b: a burst of 100k events (loading and flushing a 50k-entry table) takes about 100 MiB of receive
+ * buffer while the reader is busy; SO_RCVBUFFORCE gets that where SO_RCVBUF stops at net.core.rmem_max (the
+ * kernel doubles either).
+ */
 const DEFAULT_RECV_BUFFER = 64 << 20;
 /** Past this much queued for the parent, datagrams are dropped and reported as ENOBUFS. */
 const MAX_QUEUED = 256 << 20;
@@ -70,9 +81,13 @@ const QUIET_MS = 20;
 const HOLD_MS = 5;
 /** A drain that read this many datagrams is in a flood: read on without pausing. */
 const FLOOD = 64;
+/** Behind a socket filter: a wakeup that finds this many datagrams waiting starts the burst loop. */
+const SPARSE_FLOOD = 8;
 
 let socket: RawSocketType;
 let fd: number | undefined;
+/** the socket options through libc (sockopt.ts), loaded when there is a filter or a buffer to force */
+let setOptions: SocketOptions | undefined;
 try {
   const before = socketFds();
   socket = new RawNetlinkSocket(NETLINK_NETFILTER, {
@@ -82,8 +97,13 @@ try {
     sendBufferSize: 0,
   });
   fd = newNetlinkFd(before, NETLINK_NETFILTER);
+  // the filter goes on before the socket joins its groups: nothing unfiltered is queued
+  const options = program || recvBuffer === 0 ? socketOptions() : undefined;
+  setOptions = options instanceof Error ? undefined : options;
+  if (program && fd !== undefined && setOptions) setOptions.attachFilter(fd, program);
   for (const g of groups) socket.addMembership(g);
-  socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
+  const forced = recvBuffer === 0 && fd !== undefined && setOptions?.forceRecvBuffer(fd, DEFAULT_RECV_BUFFER) === 0;
+  if (!forced) socket.setRecvBufferSize(recvBuffer > 0 ? recvBuffer : DEFAULT_RECV_BUFFER);
 } catch (e) {
   writeOut(control(CONTROL.OPEN_FAILED, Math.abs((e as { errno?: number }).errno ?? 5)));
   process.exit(1);
@@ -205,6 +225,19 @@ function drain(sock: number): number {
   for (;;) {
     const b = room(4 + MAX_DATAGRAM + MAX_PROGRAM_RECORD);
     let r: number;
+    if (setOptions) {
+      r = setOptions.receive(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM);
+      if (r < 0) {
+        if (r === -ERRNO.EAGAIN) return n;
+        if (r === -ERRNO.EINTR) continue;
+        stageControl(CONTROL.ERROR, -r);
+        if (r !== -ERRNO.ENOBUFS) return n;
+        continue;
+      }
+      n++;
+      if (b) stageDatagram(r);
+      continue;
+    }
     try {
       r = readSync(sock, b ?? scratch, b ? stagedLen + 4 : 0, MAX_DATAGRAM, null);
     } catch (e) {
@@ -231,7 +264,9 @@ socket.on('message', (d: Buffer, rinfo: { port: number }) => {
       stageDatagram(d.length);
     }
   }
-  if (fd !== undefined) readBurst(fd);
+  // behind a socket filter events are sparse: a burst loop per event would cost more than the events; what the
+  // socket holds is read at once, and only a flood of them goes on to the burst loop
+  if (fd !== undefined && (program === undefined || drain(fd) >= SPARSE_FLOOD)) readBurst(fd);
   handOver();
 });
 
