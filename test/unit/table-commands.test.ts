@@ -181,3 +181,28 @@ describe('the conntrack table commands on the scripted transport', () => {
     ]);
   });
 });
+
+describe('the library operations on the scripted transport', () => {
+  const capture = (name: string) => scriptedPair(join(FIXTURES, 'kernel/answers', `${name}.hex`));
+
+  it('dump() yields the decoded entries of the dump, in order', async () => {
+    const t = capture('ct-list-udp');
+    const client = ConntrackClient.over(t.main);
+    const flows = [];
+    for await (const f of client.dump({ threaded: 'auto' })) flows.push(f);
+    const udp = flows.filter((f) => f.orig?.dstPort === 5353);
+    expect(udp.length).toBe(70);
+    expect(golden('ct-list-udp').stdout.split('\n')[0]).toContain(`src=${udp[0].orig?.src} `);
+  });
+
+  it('get() of an absent entry is undefined (ENOENT); create() of an existing one rejects with EEXIST and its operation', async () => {
+    const tuple = { src: '203.0.113.99', dst: '203.0.113.98', protonum: 6, srcPort: 1, dstPort: 2 };
+    expect(await ConntrackClient.over(capture('ct-get-enoent').main).get({ orig: tuple })).toBeUndefined();
+    const t = capture('ct-create-eexist').main;
+    const err = await ConntrackClient.over(t)
+      .create({ orig: { src: '192.0.2.17', dst: '198.51.100.17', protonum: 6, srcPort: 40001, dstPort: 443 } }, { exclusive: true })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'NetlinkError', errno: 17, operation: 'create' });
+    expect(shapes(t)).toEqual([{ msg: CT_NEW, flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, family: 2 }]);
+  });
+});
