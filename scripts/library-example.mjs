@@ -5,10 +5,10 @@ import { ConntrackClient, formatFlowDefault, subscribeEvents, systemClock } from
 const client = ConntrackClient.open();
 let marked = 0;
 // kernel-side filters: family, mark/mask, status/mask
-await client.dump({ family: 2, mark: { value: 1, mask: 0xffffffff } }, (flow) => {
+for await (const flow of client.dump({ family: 2, mark: { value: 1, mask: 0xffffffff } })) {
   marked++;
   console.log(formatFlowDefault(flow, 'unknown', {}, systemClock));
-});
+}
 console.log(`${marked} IPv4 entries with mark 1, ${await client.count()} in the table`);
 client.close();
 

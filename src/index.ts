@@ -2,6 +2,10 @@
 
 export { ConntrackClient } from './ctnetlink/client.js';
 export type { CtClient, DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
+export { Batch } from './ctnetlink/batch.js';
+export type { BatchOptions, StopSignal } from './ctnetlink/batch.js';
+export type { FlowInput, FlowSpec, TupleInput } from './ctnetlink/flow-spec.js';
+export type { Transport } from './ctnetlink/transport.js';
 export type { DumpFilter, DumpTable, ExpectSpec, U32Filter } from './ctnetlink/requests.js';
 export { ExpectOperations } from './ctnetlink/expect-ops.js';
 export type { ExpectHandler, Requester } from './ctnetlink/expect-ops.js';

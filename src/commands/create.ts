@@ -1,12 +1,7 @@
 // -I (create) and -A (add: create, or update when it exists, as 1.4.8 does), conntrack.c CT_CREATE / CT_ADD.
 
-import { otherProblem } from './errors.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
-import { IPCTNL_MSG_CT, IPPROTO, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
+import { AF, IPPROTO, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleSpec } from '../ctnetlink/encode.js';
-import { entryAttrs } from '../ctnetlink/template.js';
-import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
-import type { NfRequest } from '../netlink/framing.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { CreateRequest } from './request.js';
 
@@ -41,19 +36,12 @@ export function inverse(other: TupleSpec, zone: number | undefined): TupleSpec {
 }
 
 /**
- * IPCTNL_MSG_CT_NEW for -I (NLM_F_CREATE | NLM_F_EXCL) or -A (NLM_F_CREATE only: conntrack 1.4.8 made -A
- * create-or-update; 1.4.7 sent EXCL too and silently ignored EEXIST).
+ * -I sends the entry exclusive (NLM_F_EXCL: EEXIST when it is there); -A not, so it creates or updates (1.4.8),
+ * the flags as ctnetlink/requests.ts newConntrack() spells them.
  */
-export function createRequest(req: CreateRequest): NfRequest {
-  const flags = NLM_F.CREATE | NLM_F.ACK | (req.exclusive ? NLM_F.EXCL : 0);
-  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags, family: req.family, attrs: entryAttrs(req.flow) };
-}
-
 export async function create(req: CreateRequest, ctx: CommandContext): Promise<CommandResult> {
-  const client = ctx.client;
-  if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
   try {
-    await client.socket.request(createRequest(req));
+    await ctx.client.create({ family: req.family, entry: req.flow }, { exclusive: req.exclusive });
   } catch (e) {
     return { counter: 0, error: e };
   }

@@ -9,17 +9,12 @@
 
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { writeDeleteFromMessage } from '../ctnetlink/requests.js';
-import { NlWriter } from '../netlink/writer.js';
 import { compileFilter, compileRawPrefilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
-import { ERRNO, strerror } from '../netlink/errno.js';
+import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import { ByteSink } from '../format/sink.js';
 import { flowPrinter } from '../format/printer.js';
-import type { NfnlSocket } from '../netlink/socket.js';
-import { AnsweredBatches } from './answered-batches.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { DeleteRequest } from './request.js';
 
@@ -33,23 +28,16 @@ export const DELETE_BATCH = 32;
 /** Room an error answer takes in the receive buffer (an echoed request in its own skb), with margin. */
 const ANSWER_ROOM = 2048;
 
-/** What a command that changes entries needs beyond a CtClient: a second socket for the changes. */
-export interface ModifierSource {
-  modifier(): NfnlSocket;
-}
-
 export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
-  if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
-  const sock = client.modifier();
-  // How many batches may be unanswered: if every delete in them failed, the error answers must still fit
-  // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
-  const batches = new AnsweredBatches(
-    sock,
-    ctx.out,
-    Math.max(1, Math.min(8, Math.floor(sock.getRecvBufferSize() / (ANSWER_ROOM * DELETE_BATCH)))),
-    ctx.stop,
-  );
+  const batches = client.batch({
+    // How many batches may be unanswered: if every delete in them failed, the error answers must still fit
+    // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
+    maxUnanswered: (rcvbuf) => Math.max(1, Math.min(8, Math.floor(rcvbuf / (ANSWER_ROOM * DELETE_BATCH)))),
+    bufferSize: DELETE_BATCH * 256,
+    stop: ctx.stop,
+    afterAnswers: () => ctx.out.flush(),
+  });
   const { query } = req;
   const skip = compileFilter(query);
   const skipRaw = compileRawPrefilter(query);
@@ -57,17 +45,15 @@ export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): 
   // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
   const lineOut = new ByteSink();
   const print = flowPrinter({ ...req.output, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
-  const msgs = new NlWriter(DELETE_BATCH * 256);
   let counter = 0;
   let ends: number[] = [];
-  let seqs: number[] = [];
 
   // a batch's deletes go out as one datagram; its entries' lines wait, end to end, until it is answered (line i
   // ends at ends[i])
   const send = (): Promise<void> | undefined => {
     const text = lineOut.take();
     const batchEnds = ends;
-    const answered = batches.send(msgs.take(), seqs, undefined, (results) => {
+    const answered = batches.send((results) => {
       // the lines of the entries deleted (or gone already) up to the first failure
       let printed = 0;
       for (; printed < results.length && batches.fatal === undefined; printed++) {
@@ -82,7 +68,6 @@ export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): 
       if (printed > 0) ctx.out.bytes(text.subarray(0, batchEnds[printed - 1]));
       counter += printed;
     });
-    seqs = [];
     ends = [];
     return answered;
   };
@@ -93,18 +78,16 @@ export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): 
       if (skipRaw && skipRaw(buf, off, len)) return;
       const flow = decoder.decode(buf, off, len);
       if (skip && skip(flow)) return;
-      const seq = sock.allocSeq();
-      writeDeleteFromMessage(msgs, buf, off, len, seq);
-      seqs.push(seq);
+      void batches.deleteFromMessage(buf, off, len);
       print.flow(flow);
       ends.push(lineOut.pos);
       // the dump pauses while too many batches are unanswered
-      if (seqs.length >= DELETE_BATCH) return send();
+      if (batches.length >= DELETE_BATCH) return send();
       return undefined;
     }),
   );
   // the last batch; finish() waits for its answers
-  if (dumpError === undefined && seqs.length) void send();
+  if (dumpError === undefined && batches.length) void send();
   await batches.finish();
   return { counter, error: dumpError };
 }

@@ -10,11 +10,10 @@
 // status list, zones) is part of the shape, so the parser has seen it. A line with anything unusual (another
 // option, an option twice, quotes, tabs, an odd spacing, a value the slot does not take) is simply not fast.
 
-import { CTA, IPCTNL_MSG_CT, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
-import { writeTuple, type TupleSpec } from '../ctnetlink/encode.js';
-import { writeEntry, type EntrySpec } from '../ctnetlink/template.js';
-import { AF, NFNL_SUBSYS } from '../netlink/constants.js';
-import { NlWriter } from '../netlink/writer.js';
+import { AF, PORT_PROTOCOLS } from '../ctnetlink/constants.js';
+import type { TupleSpec } from '../ctnetlink/encode.js';
+import type { EntrySpec } from '../ctnetlink/template.js';
+import { NlWriter, writeCreate, writeIdentity } from '../ctnetlink/requests.js';
 import { inverse } from './create.js';
 
 /** The protocol handler a line leaves in conntrack's globals (the command line's own type): compared, never used. */
@@ -258,11 +257,8 @@ function entryOf(base: EntrySpec, s: Float64Array): EntrySpec | undefined {
  * is sent), and into undo the attributes of the IPCTNL_MSG_CT_DELETE that removes the entry again.
  */
 export function writeLine(messages: NlWriter, undo: NlWriter, e: EntrySpec, family: number): void {
-  const start = messages.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, 0, family, 0);
-  writeEntry(messages, e);
-  messages.endMessage(start);
-  if (e.orig) writeTuple(undo, CTA.TUPLE_ORIG, e.orig);
-  if (e.zone !== undefined) undo.u16be(CTA.ZONE, e.zone);
+  writeCreate(messages, family, e);
+  writeIdentity(undo, e);
 }
 
 /** A line's message and undo attributes, end to end, with these slot values; undefined if not of the shape. */

@@ -10,14 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem, parameterProblem } from './errors.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
-import { IPCTNL_MSG_CT } from '../ctnetlink/constants.js';
-import { NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
-import { ackLast } from '../netlink/framing.js';
-import { ERRNO, strerror } from '../netlink/errno.js';
-import { NetlinkError } from '../netlink/socket.js';
+import type { Batch } from '../ctnetlink/batch.js';
+import { ERRNO, NetlinkError, strerror } from '../ctnetlink/errors.js';
 import { type LineHandler, LineShapes, writeLine } from './load-shapes.js';
-import { NlWriter } from '../netlink/writer.js';
+import { NlWriter } from '../ctnetlink/requests.js';
 import { bytesOf, TEXT } from '../netlink/text.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
@@ -196,15 +192,14 @@ export async function loadFile(fileName: string, ctx: CommandContext, parser: Li
       throw parameterProblem(`Cannot use command \`${text}' with --load-file`);
     }
   }
-  const client = ctx.client;
-  if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
+  const batch = ctx.client.batch();
   // a stop request (a signal) ends the run between two batches or lines: what was sent has been applied
   for (let i = 0; i < lines.length && !ctx.stop?.requested; ) {
     const cmd = lines.parsed.get(i);
     if (!cmd) {
       let j = i;
       while (j < lines.length && j - i < CREATE_BATCH && !lines.parsed.has(j)) j++;
-      await createBatch(client, messages.buf, undo.buf, lines, i, j);
+      await createBatch(batch, messages.buf, undo.buf, lines, i, j);
       i = j;
       continue;
     }
@@ -259,65 +254,27 @@ class LineTable {
   }
 }
 
-/** Fills in a -I / -A message's flags and sequence number where it lies. */
-function stamp(buf: Buffer, at: number, seq: number, excl: boolean, ack: boolean): void {
-  const flags = NLM_F.REQUEST | NLM_F.CREATE | (excl ? NLM_F.EXCL : 0) | (ack ? NLM_F.ACK : 0);
-  buf.writeUInt16LE(flags, at + 6);
-  buf.writeUInt32LE(seq >>> 0, at + 8);
-}
-
-const batchWriter = new NlWriter();
-
 /** Lines [from, to) of the table, all -I / -A, sent as one datagram straight from the arena. */
-async function createBatch(
-  client: ConntrackClient,
-  msgs: Buffer,
-  undos: Buffer,
-  lines: LineTable,
-  from: number,
-  to: number,
-): Promise<void> {
-  const sock = client.modifier();
-  const seqs: number[] = [];
-  for (let k = from; k < to; k++) {
-    const seq = sock.allocSeq();
-    seqs.push(seq);
-    stamp(msgs, lines.msgStart[k], seq, true, k === to - 1);
-  }
-  const results = await sock.sendBatch(msgs.subarray(lines.msgStart[from], lines.msgEnd[to - 1]), seqs);
+async function createBatch(batch: Batch, msgs: Buffer, undos: Buffer, lines: LineTable, from: number, to: number): Promise<void> {
+  const results = await batch.createEncoded(msgs, lines.msgStart.slice(from, to), lines.msgEnd[to - 1], true);
   let failAt = -1;
   let failErrno = 0;
   for (let k = 0; k < to - from && failAt < 0; k++) {
     const errno = results[k];
     if (errno === 0) continue;
     if (errno === ERRNO.EEXIST && lines.command[from + k] === CMD.CT_ADD) {
-      // -A on an existing entry: update it now, in order
-      const seq = sock.allocSeq();
-      const at = lines.msgStart[from + k];
-      stamp(msgs, at, seq, false, true);
-      const r = await sock.sendBatch(msgs.subarray(at, lines.msgEnd[from + k]), [seq]);
+      // -A on an existing entry: update it now, in order (the same message, without NLM_F_EXCL)
+      const r = await batch.createEncoded(msgs, [lines.msgStart[from + k]], lines.msgEnd[from + k], false);
       if (r[0] === 0) continue;
       failErrno = r[0];
     } else failErrno = errno;
     failAt = k;
   }
   if (failAt < 0) return;
-  // undo what the lines after the failing one created
-  const w = batchWriter;
-  const undoSeqs: number[] = [];
+  // undo what the lines after the failing one created; the last delete asks for the ACK that says they are all done
   for (let k = failAt + 1; k < to - from; k++) {
-    if (results[k] !== 0) continue;
-    const seq = sock.allocSeq();
-    const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, lines.family[from + k], seq);
-    w.raw(undos.subarray(lines.undoStart[from + k], lines.undoEnd[from + k]));
-    w.endMessage(start);
-    undoSeqs.push(seq);
+    if (results[k] === 0) batch.deleteEncoded(lines.family[from + k], undos.subarray(lines.undoStart[from + k], lines.undoEnd[from + k]));
   }
-  if (undoSeqs.length) {
-    const undo = w.take();
-    // the last delete asks for the ACK that says they are all done
-    ackLast(undo);
-    await sock.sendBatch(undo, undoSeqs);
-  }
+  await batch.exchange();
   throw otherProblem(`Operation failed: ${err2str(failErrno, lines.command[from + failAt], strerror)}`);
 }

@@ -65,7 +65,7 @@ export async function count(ctx: CommandContext): Promise<CommandResult> {
 
 export async function stats(ctx: CommandContext, expect: boolean): Promise<CommandResult> {
   try {
-    const all = expect ? await ctx.client.expectCpuStats() : await ctx.client.cpuStats();
+    const all = expect ? await ctx.client.expectCpuStats() : await ctx.client.stats();
     for (const s of all) ctx.out.write(formatCpuStats(s, expect ? EXP_STATS_NAMES : CT_STATS_NAMES));
     return { counter: 0 };
   } catch (e) {

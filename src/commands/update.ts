@@ -8,20 +8,16 @@
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { ByteSink, type TextSink } from '../format/sink.js';
-import { ConntrackClient } from '../ctnetlink/client.js';
-import { CTA, IPCTNL_MSG_CT, IPPROTO } from '../ctnetlink/constants.js';
+import { IPPROTO } from '../ctnetlink/constants.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { TupleSpec } from '../ctnetlink/encode.js';
+import type { TupleSpec } from '../ctnetlink/encode.js';
 import type { Flow, Tuple } from '../ctnetlink/model.js';
-import { EntrySpec, labelBitmap, writeEntry } from '../ctnetlink/template.js';
-import { NlWriter } from '../netlink/writer.js';
+import { EntrySpec, labelBitmap } from '../ctnetlink/template.js';
 import { compileUpdateFilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
-import { NFNL_SUBSYS } from '../netlink/constants.js';
-import { ERRNO, strerror } from '../netlink/errno.js';
-import { inetAton, inetPton6 } from '../ctnetlink/addresses.js';
-import { AnsweredBatches } from './answered-batches.js';
+import { ERRNO, strerror } from '../ctnetlink/errors.js';
+import { tupleSpecOf } from '../ctnetlink/flow-spec.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { FlowChange, UpdateRequest } from './request.js';
 
@@ -29,23 +25,8 @@ const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a 
 /** Room for a batch's printed lines to start with (the buffer grows as needed). */
 const BATCH_TEXT = UPDATE_BATCH * 256;
 
-const addrBytes = (s: string | undefined, l3: number): Uint8Array | undefined =>
-  s === undefined ? undefined : l3 === 10 ? inetPton6(s) : inetAton(s);
-
-function tupleOf(t: Tuple): TupleSpec {
-  return {
-    l3: t.family,
-    src: addrBytes(t.src, t.family),
-    dst: addrBytes(t.dst, t.family),
-    protonum: t.protonum,
-    srcPort: t.srcPort,
-    dstPort: t.dstPort,
-    icmpType: t.icmpType,
-    icmpCode: t.icmpCode,
-    icmpId: t.icmpId,
-    zone: t.zone,
-  };
-}
+/** The encoder's tuple of a dumped entry's tuple (its own family as the layer-3 protocol). */
+const tupleOf = (t: Tuple): TupleSpec => tupleSpecOf(t, t.family);
 
 const labelBit = (b: Uint8Array | undefined, i: number): boolean =>
   b !== undefined && i < b.length * 8 && ((b[i >> 3] >> (i & 7)) & 1) === 1;
@@ -131,8 +112,6 @@ export function updatedEntry(c: FlowChange, ct: Flow): EntrySpec | undefined {
 
 export async function update(req: UpdateRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
-  if (!(client instanceof ConntrackClient)) throw otherProblem("Can't open handler");
-  const sock = client.modifier();
   const { query, change } = req;
   const skip = compileUpdateFilter(query);
   const decoder = new FlowDecoder();
@@ -152,10 +131,7 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
   };
   const print = flowPrinter(req.output, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
-  const batches = new AnsweredBatches(sock, ctx.out, 2, ctx.stop);
-  const msgs = new NlWriter(UPDATE_BATCH * 1024);
-  let seqs: number[] = [];
-  let handlers: Array<((buf: Buffer, off: number, len: number) => void) | undefined> = [];
+  const batches = client.batch({ maxUnanswered: 2, bufferSize: UPDATE_BATCH * 1024, stop: ctx.stop, afterAnswers: () => ctx.out.flush() });
   let starts: number[] = [];
   let ends: number[] = [];
 
@@ -163,7 +139,7 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
     const batchStarts = starts;
     const batchEnds = ends;
     const text = batchText;
-    const answered = batches.send(msgs.take(), seqs, handlers, (results) => {
+    const answered = batches.send((results) => {
       for (let i = 0; i < results.length; i += 2) {
         const [upd, get] = [results[i], results[i + 1]];
         if (batches.fatal !== undefined) return false;
@@ -181,8 +157,6 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
       }
       return true;
     });
-    seqs = [];
-    handlers = [];
     starts = [];
     ends = [];
     batchText = new ByteSink(BATCH_TEXT);
@@ -198,18 +172,8 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
       const e = updatedEntry(change, flow);
       if (!e) return undefined;
       const l3 = flow.family; // each entry's own family (1.4.8); 1.4.7 sent the command's, often AF_UNSPEC
-      const updSeq = sock.allocSeq();
-      const upd = msgs.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, 0, l3, updSeq);
-      writeEntry(msgs, e);
-      msgs.endMessage(upd);
-      seqs.push(updSeq);
-      handlers.push(undefined);
-      const getSeq = sock.allocSeq();
-      const get = msgs.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.GET, 0, l3, getSeq);
-      writeEntry(msgs, { orig: e.orig });
-      if (e.zone !== undefined) msgs.u16be(CTA.ZONE, e.zone);
-      msgs.endMessage(get);
-      seqs.push(getSeq);
+      const spec = { family: l3, entry: e };
+      void batches.update(spec);
       // where this entry's text lies in its batch's bytes, once its answer has come
       const k = starts.length;
       const sink = batchText;
@@ -217,14 +181,14 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
       const batchEnds = ends;
       batchStarts.push(0);
       batchEnds.push(0);
-      handlers.push((b, o, l) => {
+      void batches.get(spec, (b, o, l) => {
         target = sink;
         batchStarts[k] = sink.pos;
         print.flow(replyDecoder.decode(b, o, l));
         batchEnds[k] = sink.pos;
       });
       // the dump pauses while too many batches are unanswered
-      if (seqs.length >= UPDATE_BATCH * 2) return send();
+      if (batches.length >= UPDATE_BATCH * 2) return send();
       return undefined;
     }),
   );

@@ -2,12 +2,32 @@
 
 import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket.js';
 import { ERRNO } from '../netlink/errno.js';
+import { AF } from '../netlink/constants.js';
+import type { NfRequest } from '../netlink/framing.js';
+import { u16be } from '../netlink/attributes.js';
+import { CTA } from './constants.js';
 import { decodeCpuStats, decodeFlow, decodeGlobalStats } from './decode.js';
 import type { CpuStats, Flow, GlobalStats } from './model.js';
-import { dumpConntrack, dumpCpuStats, dumpExpectCpuStats, DumpFilter, DumpTable, ExpectSpec, getGlobalStats } from './requests.js';
+import {
+  deleteConntrack,
+  dumpConntrack,
+  dumpCpuStats,
+  dumpExpectCpuStats,
+  DumpFilter,
+  DumpTable,
+  ExpectSpec,
+  flushConntrack,
+  getConntrack,
+  getGlobalStats,
+  newConntrack,
+  updateConntrack,
+} from './requests.js';
+import { Batch, type BatchOptions } from './batch.js';
+import { type FlowInput, type FlowSpec, flowSpecOf, identityOf, lookupTuples } from './flow-spec.js';
 import { ExpectHandler, ExpectOperations } from './expect-ops.js';
 import { EventSource, EventStreamHandlers, EventSubscription, openEventStream } from './event-stream.js';
 import type { TupleTemplate } from './template.js';
+import type { Transport } from './transport.js';
 
 export interface DumpOptions extends DumpFilter {
   table?: DumpTable;
@@ -27,12 +47,21 @@ export const THREADED_DUMP_MIN = 20000;
 /** In a threaded dump the handler may return a promise: the dump waits for it (see MessageHandler). */
 export type RawFlowHandler = (buf: Buffer, off: number, len: number) => void | Promise<void>;
 
+/** What the library's callbacks and the commands' lookups get: one decoded entry. */
+export type FlowHandler = (flow: Flow) => void;
+
 /** What commands need from a client; ConntrackClient is the kernel-backed one, tests replay captured bytes. */
 export interface CtClient {
   dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void>;
+  /** -G: the entries the kernel answers a lookup by these tuples with (raw); ENOENT when there is none */
+  queryRaw(family: number, orig: TupleTemplate, reply: TupleTemplate, onMessage: RawFlowHandler): Promise<void>;
+  create(flow: FlowInput | FlowSpec, opts?: { exclusive?: boolean }): Promise<void>;
+  flush(filter?: { family?: number }): Promise<void>;
+  /** pipelined changes on the modifier socket (-D, -U, -R) */
+  batch(opts?: BatchOptions): Batch;
   globalStats(): Promise<GlobalStats>;
   count(): Promise<number | undefined>;
-  cpuStats(): Promise<CpuStats[]>;
+  stats(): Promise<CpuStats[]>;
   expectCpuStats(): Promise<CpuStats[]>;
   // expectations (expect-ops.ts)
   forEachExpect(family: number, onExpect: ExpectHandler): Promise<void>;
@@ -45,26 +74,51 @@ export interface CtClient {
   close(): void;
 }
 
+/** A dump() consumer this far behind pauses the dump (its receive thread): what waits in memory is bounded. */
+const DUMP_HIGH_WATER = 1024;
+
+/** The failure of an operation, named: a NetlinkError gets its `operation` (the errno stays what the kernel said). */
+function failed(operation: string): (e: unknown) => never {
+  return (e: unknown) => {
+    if (e instanceof NetlinkError) e.operation ??= operation;
+    throw e;
+  };
+}
+
 /** The kernel-backed client; the expectation operations (dumpExpect, getExpect, ...) come from ExpectOperations. */
 export class ConntrackClient extends ExpectOperations implements CtClient {
-  private modifierSocket?: NfnlSocket;
-  private constructor(readonly socket: NfnlSocket) {
-    super(socket);
+  private modifierTransport?: Transport;
+  private constructor(
+    private readonly transport: Transport,
+    private readonly openModifier: () => Transport,
+  ) {
+    super(transport);
   }
 
-  /** A second socket for changes made while a dump runs on the first (conntrack's "modifier" socket). */
-  modifier(): NfnlSocket {
-    // A large receive buffer: answers to batched changes arrive while the dump keeps the thread busy. Each
-    // answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under 8 KiB;
-    // the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
-    return (this.modifierSocket ??= new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
+  /** The transport for changes made while a dump runs on the first (conntrack's "modifier" socket), opened on first use. */
+  private modifier(): Transport {
+    return (this.modifierTransport ??= this.openModifier());
   }
 
+  /** A client on its own NETLINK_NETFILTER socket (a second one is opened when a change runs beside a dump). */
   static open(opts: SocketOptions = {}): ConntrackClient {
-    return new ConntrackClient(new NfnlSocket(opts));
+    // The modifier gets a large receive buffer: answers to batched changes arrive while the dump keeps the thread
+    // busy. Each answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under
+    // 8 KiB; the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
+    return new ConntrackClient(new NfnlSocket(opts), () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
   }
 
-  /** Streams the raw messages of a dump; nothing is kept in memory. */
+  /**
+   * A client over any transport (a scripted one in tests, a socket with a tap when capturing); `modifier` is the
+   * transport for changes made while a dump runs (by default the same one).
+   */
+  static over(transport: Transport, modifier: Transport | (() => Transport) = transport): ConntrackClient {
+    return new ConntrackClient(transport, typeof modifier === 'function' ? modifier : () => modifier);
+  }
+
+  // ---- the conntrack table ----
+
+  /** Streams the raw messages of a dump (the fast path: nothing is decoded here, nothing is kept in memory). */
   async dumpRaw(opts: DumpOptions, onMessage: RawFlowHandler): Promise<void> {
     const req = dumpConntrack(opts, opts.table, opts.zero);
     let threaded = opts.threaded === true;
@@ -73,34 +127,145 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
       threaded = n !== undefined && n >= THREADED_DUMP_MIN;
     }
     const run = (r: typeof req): Promise<void> =>
-      threaded ? this.socket.requestThreaded(r, onMessage) : this.socket.request(r, onMessage);
-    if (!opts.tuple) return run(req);
+      threaded ? this.transport.requestThreaded(r, onMessage) : this.transport.request(r, onMessage);
+    if (!opts.tuple) return run(req).catch(failed('dump'));
     // a kernel without CTA_FILTER support (< 5.8) rejects the request before sending anything: retry without it
-    return run(req).catch((e: unknown) => {
-      if (e instanceof NetlinkError && (e.errno === ERRNO.EINVAL || e.errno === ERRNO.EOPNOTSUPP || e.errno === ERRNO.ENOTSUPP)) {
-        return run(dumpConntrack({ ...opts, tuple: undefined }, opts.table, opts.zero));
-      }
-      throw e;
-    });
+    return run(req)
+      .catch((e: unknown) => {
+        if (e instanceof NetlinkError && (e.errno === ERRNO.EINVAL || e.errno === ERRNO.EOPNOTSUPP || e.errno === ERRNO.ENOTSUPP)) {
+          return run(dumpConntrack({ ...opts, tuple: undefined }, opts.table, opts.zero));
+        }
+        throw e;
+      })
+      .catch(failed('dump'));
   }
 
-  /** Streams decoded entries of a dump. */
-  dump(opts: DumpOptions, onFlow: (flow: Flow) => void): Promise<void> {
-    return this.dumpRaw(opts, (buf, off, len) => onFlow(decodeFlow(buf, off, len)));
+  /**
+   * The entries of a table, decoded, as the kernel dumps them (filtered by what it can filter: family, mark,
+   * status, original tuple). The dump is received on its own thread (unless `threaded: false`) and pauses while
+   * the consumer is DUMP_HIGH_WATER entries behind, so a dump of any size holds at most that many entries and one
+   * batch of datagrams in memory. With `threaded: false` it cannot pause: what the consumer has not taken waits.
+   */
+  async *dump(opts: DumpOptions = {}): AsyncIterable<Flow> {
+    const queue: Flow[] = [];
+    let wake: (() => void) | undefined;
+    let resume: (() => void) | undefined;
+    let end: { error?: unknown } | undefined;
+    const signal = (): void => {
+      wake?.();
+      wake = undefined;
+    };
+    const threaded = opts.threaded ?? true;
+    const done = this.dumpRaw({ ...opts, threaded }, (buf, off, len) => {
+      queue.push(decodeFlow(buf, off, len));
+      signal();
+      if (queue.length < DUMP_HIGH_WATER || threaded === false) return undefined;
+      return new Promise<void>((r) => (resume = r));
+    }).then(
+      () => {
+        end = {};
+        signal();
+      },
+      (e: unknown) => {
+        end = { error: e };
+        signal();
+      },
+    );
+    try {
+      for (;;) {
+        if (queue.length) {
+          // taken in chunks: shift() on a long array is linear
+          const chunk = queue.splice(0, queue.length);
+          resume?.();
+          resume = undefined;
+          yield* chunk;
+          continue;
+        }
+        if (end) {
+          if (end.error !== undefined) throw end.error;
+          return;
+        }
+        await new Promise<void>((r) => (wake = r));
+      }
+    } finally {
+      // a consumer that stopped early: let the receiver run to the end (its messages are dropped)
+      resume?.();
+      queue.length = 0;
+      await done;
+    }
   }
 
   /** Collects a dump into an array (for small tables and tests). */
   async list(opts: DumpOptions = {}): Promise<Flow[]> {
     const out: Flow[] = [];
-    await this.dump(opts, (f) => out.push(f));
+    await this.dumpRaw(opts, (buf, off, len) => void out.push(decodeFlow(buf, off, len)));
     return out;
+  }
+
+  /** The kernel's answers to a lookup by tuples (IPCTNL_MSG_CT_GET, REQUEST | ACK as conntrack -G); ENOENT when there is none. */
+  queryRaw(family: number, orig: TupleTemplate, reply: TupleTemplate, onMessage: RawFlowHandler): Promise<void> {
+    let req: NfRequest;
+    try {
+      req = getConntrack(family, lookupTuples(orig, reply), true);
+    } catch (e) {
+      return Promise.reject(e).catch(failed('get'));
+    }
+    return this.transport.request(req, onMessage).catch(failed('get'));
+  }
+
+  /** The entry with this flow's tuples (and zone), or undefined when the kernel has none. */
+  async get(flow: Flow | FlowInput | FlowSpec): Promise<Flow | undefined> {
+    const { family, entry } = identityOf(flow);
+    let found: Flow | undefined;
+    const req = getConntrack(family, lookupTuples(entry.orig ?? { l3: family }, entry.reply ?? {}), true);
+    if (entry.zone !== undefined) req.attrs?.push(u16be(CTA.ZONE, entry.zone));
+    try {
+      await this.transport.request(req, (buf, off, len) => void (found ??= decodeFlow(buf, off, len)));
+    } catch (e) {
+      if (e instanceof NetlinkError && e.errno === ERRNO.ENOENT) return undefined;
+      failed('get')(e);
+    }
+    return found;
+  }
+
+  /** A new entry (-I when exclusive: EEXIST when it is there; otherwise created or updated, as -A). */
+  create(flow: FlowInput | FlowSpec, opts: { exclusive?: boolean } = {}): Promise<void> {
+    const { family, entry } = flowSpecOf(flow);
+    return this.transport.request(newConntrack(family, entry, opts.exclusive === true)).catch(failed('create'));
+  }
+
+  /** Changes the existing entry with the flow's tuples to what the flow sets; ENOENT when there is none. */
+  update(flow: FlowInput | FlowSpec): Promise<void> {
+    const { family, entry } = flowSpecOf(flow);
+    return this.transport.request(updateConntrack(family, entry)).catch(failed('update'));
+  }
+
+  /** Deletes the entry with the flow's tuples (and zone); ENOENT when there is none. */
+  delete(flow: Flow | FlowInput | FlowSpec): Promise<void> {
+    const { family, entry } = identityOf(flow);
+    return this.transport.request(deleteConntrack(family, entry)).catch(failed('delete'));
+  }
+
+  /** Empties the table, of one family or (AF_UNSPEC, the default) of all. */
+  flush(filter: { family?: number } = {}): Promise<void> {
+    return this.transport.request(flushConntrack(filter.family ?? AF.UNSPEC)).catch(failed('flush'));
+  }
+
+  /**
+   * Pipelined changes: many requests per datagram on the modifier socket, answered in order (batch.ts). Queue with
+   * batch.delete() / update() / create() / get() / deleteFromMessage(), then send() or commit().
+   */
+  batch(opts: BatchOptions = {}): Batch {
+    return new Batch(this.modifier(), opts);
   }
 
   async globalStats(): Promise<GlobalStats> {
     let stats: GlobalStats = {};
-    await this.socket.request(getGlobalStats(), (buf, off, len) => {
-      stats = decodeGlobalStats(buf, off, len);
-    });
+    await this.transport
+      .request(getGlobalStats(), (buf, off, len) => {
+        stats = decodeGlobalStats(buf, off, len);
+      })
+      .catch(failed('globalStats'));
     return stats;
   }
 
@@ -109,23 +274,28 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     return (await this.globalStats()).entries;
   }
 
-  async cpuStats(): Promise<CpuStats[]> {
+  /** Per-CPU statistics (conntrack -S). */
+  async stats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpCpuStats(), (buf, off, len) => {
-      out.push(decodeCpuStats(buf, off, len));
-    });
+    await this.transport
+      .request(dumpCpuStats(), (buf, off, len) => {
+        out.push(decodeCpuStats(buf, off, len));
+      })
+      .catch(failed('stats'));
     return out;
   }
 
   async expectCpuStats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
-    await this.socket.request(dumpExpectCpuStats(), (buf, off, len) => {
-      out.push(decodeCpuStats(buf, off, len));
-    });
+    await this.transport
+      .request(dumpExpectCpuStats(), (buf, off, len) => {
+        out.push(decodeCpuStats(buf, off, len));
+      })
+      .catch(failed('expectStats'));
     return out;
   }
 
-  // expectations: inherited from ExpectOperations, sent on this.socket
+  // expectations: inherited from ExpectOperations, sent on this.transport
 
   // events
 
@@ -135,7 +305,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
   }
 
   close(): void {
-    this.socket.close();
-    this.modifierSocket?.close();
+    this.transport.close();
+    if (this.modifierTransport !== this.transport) this.modifierTransport?.close();
   }
 }

@@ -316,3 +316,6 @@ export const CT_DCCP = ['NONE', 'REQUEST', 'RESPOND', 'PARTOPEN', 'OPEN', 'CLOSE
 
 /** The protocols whose tuples carry ports, printed as sport= / dport= (GRE's keys print as srckey= / dstkey=). */
 export const PORT_PROTOCOLS: ReadonlySet<number> = new Set([IPPROTO.TCP, IPPROTO.UDP, IPPROTO.UDPLITE, IPPROTO.SCTP, IPPROTO.DCCP]);
+
+/** The address families of nfgen_family (linux/socket.h), for the layers above that name families. */
+export { AF } from '../netlink/constants.js';

@@ -4,10 +4,13 @@ import { AttrNode, u32be } from '../netlink/attributes.js';
 import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { CTA, CTA_EXPECT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
-import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec } from './encode.js';
-import type { TupleTemplate } from './template.js';
+import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec, writeTuple } from './encode.js';
+import { entryAttrs, type EntrySpec, type TupleTemplate, writeEntry } from './template.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import type { NlWriter } from '../netlink/writer.js';
+
+/** The message writer the batch paths encode with (-R keeps its lines' messages in one). */
+export { NlWriter } from '../netlink/writer.js';
 import { NLA_TYPE_MASK } from '../netlink/constants.js';
 
 export interface U32Filter {
@@ -69,6 +72,77 @@ export function dumpExpectCpuStats(): NfRequest {
 /** IPCTNL_MSG_CT_GET of one entry by tuple (the reply comes as one IPCTNL_MSG_CT_NEW). */
 export function getConntrack(family: number, attrs: AttrNode[], ack: boolean): NfRequest {
   return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.GET, flags: ack ? NLM_F.ACK : 0, family, attrs };
+}
+
+/**
+ * IPCTNL_MSG_CT_NEW of a new entry. -I is NLM_F_CREATE | NLM_F_EXCL (fails with EEXIST when the entry is there);
+ * -A is NLM_F_CREATE only: conntrack 1.4.8 made -A create-or-update (1.4.7 sent EXCL too and ignored EEXIST).
+ * NLM_F_ACK as libnetfilter_conntrack's NFCT_Q_CREATE.
+ */
+export function newConntrack(family: number, e: EntrySpec, exclusive: boolean): NfRequest {
+  const flags = NLM_F.CREATE | NLM_F.ACK | (exclusive ? NLM_F.EXCL : 0);
+  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags, family, attrs: entryAttrs(e) };
+}
+
+/** IPCTNL_MSG_CT_NEW without NLM_F_CREATE changes an existing entry (NFCT_Q_UPDATE: REQUEST | ACK); ENOENT if none. */
+export function updateConntrack(family: number, e: EntrySpec): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.NEW, flags: NLM_F.ACK, family, attrs: entryAttrs(e) };
+}
+
+/** IPCTNL_MSG_CT_DELETE of the entry with these tuples and zone (NFCT_Q_DESTROY: REQUEST | ACK); ENOENT if none. */
+export function deleteConntrack(family: number, e: EntrySpec): NfRequest {
+  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: NLM_F.ACK, family, attrs: entryAttrs(identity(e)) };
+}
+
+const identity = (e: EntrySpec): EntrySpec => ({ orig: e.orig, reply: e.reply, zone: e.zone });
+
+// ---- the same operations written straight into a batch's bytes (batch.ts); no NLM_F_ACK: the batch sets it
+// on the datagram's last message ----
+
+/** IPCTNL_MSG_CT_NEW that updates an entry (as updateConntrack). */
+export function writeUpdate(w: NlWriter, family: number, e: EntrySpec, seq: number): void {
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, 0, family, seq);
+  writeEntry(w, e);
+  w.endMessage(start);
+}
+
+/** IPCTNL_MSG_CT_GET of one entry by its original tuple and zone; the answer is one IPCTNL_MSG_CT_NEW. */
+export function writeGet(w: NlWriter, family: number, orig: TupleSpec | undefined, zone: number | undefined, seq: number): void {
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.GET, 0, family, seq);
+  writeEntry(w, { orig });
+  if (zone !== undefined) w.u16be(CTA.ZONE, zone);
+  w.endMessage(start);
+}
+
+/** IPCTNL_MSG_CT_NEW of a new entry (as newConntrack), its flags and sequence number left for stampCreate(). */
+export function writeCreate(w: NlWriter, family: number, e: EntrySpec): void {
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.NEW, 0, family, 0);
+  writeEntry(w, e);
+  w.endMessage(start);
+}
+
+/** What identifies the entry writeCreate() wrote, for the IPCTNL_MSG_CT_DELETE that removes it again (writeDelete). */
+export function writeIdentity(w: NlWriter, e: EntrySpec): void {
+  if (e.orig) writeTuple(w, CTA.TUPLE_ORIG, e.orig);
+  if (e.zone !== undefined) w.u16be(CTA.ZONE, e.zone);
+}
+
+/** IPCTNL_MSG_CT_DELETE with attributes encoded before (writeIdentity). */
+export function writeDelete(w: NlWriter, family: number, identityAttrs: Uint8Array, seq: number): void {
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, family, seq);
+  w.raw(identityAttrs);
+  w.endMessage(start);
+}
+
+/**
+ * Fills in the flags and sequence number of a message writeCreate() wrote, where it lies: NLM_F_CREATE, with
+ * NLM_F_EXCL for a create that must not find the entry (-I, and every -R line's first try), NLM_F_ACK on a
+ * datagram's last message.
+ */
+export function stampCreate(buf: Buffer, at: number, seq: number, exclusive: boolean, ack: boolean): void {
+  const flags = NLM_F.REQUEST | NLM_F.CREATE | (exclusive ? NLM_F.EXCL : 0) | (ack ? NLM_F.ACK : 0);
+  buf.writeUInt16LE(flags, at + 6);
+  buf.writeUInt32LE(seq >>> 0, at + 8);
 }
 
 /** IPCTNL_MSG_CT_DELETE without a tuple: the kernel flushes the table (of one family, or all with AF_UNSPEC). */

@@ -44,6 +44,8 @@ export function causeErrno(c: SocketCause): number {
 export class NetlinkError extends Error {
   /** what happened, when the failure came without an error code (errno is then UNKNOWN_CAUSE_ERRNO) */
   readonly unknownCause?: string;
+  /** the client operation that failed ('create', 'delete', 'dump', ...), set by the client (ctnetlink/client.ts) */
+  operation?: string;
   constructor(
     readonly errno: number,
     readonly syscall?: string,

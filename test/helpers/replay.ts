@@ -12,6 +12,7 @@ import { NetlinkError } from '../../src/netlink/socket.js';
 import { ExpectOperations, type Requester } from '../../src/ctnetlink/expect-ops.js';
 import type { EventSource, EventStreamHandlers, EventSubscription } from '../../src/ctnetlink/event-stream.js';
 import type { NfRequest } from '../../src/netlink/framing.js';
+import type { Batch } from '../../src/ctnetlink/batch.js';
 
 const CT_STATS = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS;
 const CT_STATS_CPU = (NFNL_SUBSYS.CTNETLINK << 8) | IPCTNL_MSG_CT.GET_STATS_CPU;
@@ -124,7 +125,20 @@ export class ReplayClient extends ExpectOperations implements CtClient {
   async count(): Promise<number | undefined> {
     return (await this.globalStats()).entries;
   }
-  async cpuStats(): Promise<CpuStats[]> {
+  // the conntrack table's writes: these fixtures hold no answers to them (the scripted transport's captures do)
+  queryRaw(): Promise<void> {
+    return Promise.reject(new Error('ReplayClient: no captured answer to a lookup'));
+  }
+  create(): Promise<void> {
+    return Promise.reject(new Error('ReplayClient: no captured answer to a create'));
+  }
+  flush(): Promise<void> {
+    return Promise.reject(new Error('ReplayClient: no captured answer to a flush'));
+  }
+  batch(): Batch {
+    throw new Error('ReplayClient: no captured answers to a batch');
+  }
+  async stats(): Promise<CpuStats[]> {
     const out: CpuStats[] = [];
     this.replay(
       (type) => type === CT_STATS_CPU,

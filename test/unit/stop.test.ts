@@ -2,45 +2,47 @@
 // is sent, the dump is ended; and the SigIgn mask that bin/conntrack hands over.
 
 import { describe, expect, it } from 'vitest';
-import { AnsweredBatches } from '../../src/commands/answered-batches.js';
+import { Batch } from '../../src/ctnetlink/batch.js';
+import type { Transport } from '../../src/ctnetlink/transport.js';
 import { ignoredAtStart, StopFlag } from '../../src/cli/signals.js';
 import { ByteSink } from '../../src/format/sink.js';
-import { NlWriter } from '../../src/netlink/writer.js';
-import type { NfnlSocket } from '../../src/netlink/socket.js';
 
 /** A modifier socket whose batches are answered (all succeeded) when the test says so. */
-function scriptedSocket(): { sock: NfnlSocket; sent: number[][]; answer(): void } {
+function scriptedSocket(): { sock: Transport; sent: number[][]; answer(): void } {
   const sent: number[][] = [];
   const waiting: Array<() => void> = [];
+  let seq = 0;
   const sock = {
+    allocSeq: () => ++seq,
     sendBatch(_msgs: Buffer, seqs: number[]): Promise<number[]> {
       sent.push(seqs);
       return new Promise((resolve) => waiting.push(() => resolve(seqs.map(() => 0))));
     },
-  } as unknown as NfnlSocket;
+    getRecvBufferSize: () => 1 << 20,
+  } as unknown as Transport;
   return { sock, sent, answer: () => waiting.shift()?.() };
 }
 
-function batch(seqs: number[]): Buffer {
-  const w = new NlWriter();
-  for (const s of seqs) w.endMessage(w.beginMessage(1, 2, 0, 2, s));
-  return w.take();
+/** Queues one message per sequence number (deleteEncoded takes the transport's next one, counted from 1). */
+function batch(b: Batch, seqs: number[]): Batch {
+  for (const _s of seqs) b.deleteEncoded(2, new Uint8Array(0));
+  return b;
 }
 
-describe('AnsweredBatches and a stop request', () => {
+describe('Batch and a stop request', () => {
   it('answers in flight are reported, the next batch is not sent, the dump is ended', async () => {
     const { sock, sent, answer } = scriptedSocket();
     const out = new ByteSink();
     const stop = new StopFlag();
-    const b = new AnsweredBatches(sock, out, 8, stop);
+    const b = new Batch(sock, { maxUnanswered: 8, stop, afterAnswers: () => out.flush() });
     const reported: number[] = [];
     const onAnswers = (seqs: number[]) => () => void reported.push(...seqs);
-    void b.send(batch([1, 2]), [1, 2], undefined, onAnswers([1, 2]));
+    void batch(b, [1, 2]).send(onAnswers([1, 2]));
     expect(b.ended).toBe(false);
     expect(() => b.checkOpen()).not.toThrow();
     stop.request('SIGTERM');
     expect(b.ended).toBe(true);
-    expect(b.send(batch([3, 4]), [3, 4], undefined, onAnswers([3, 4]))).toBeUndefined();
+    expect(batch(b, [3, 4]).send(onAnswers([3, 4]))).toBeUndefined();
     expect(sent).toEqual([[1, 2]]);
     // the dump callback ends the dump, and that is no failure
     const dump = new Promise<void>((_resolve, reject) => {
@@ -59,7 +61,7 @@ describe('AnsweredBatches and a stop request', () => {
 
   it('a real dump failure is still reported', async () => {
     const { sock } = scriptedSocket();
-    const b = new AnsweredBatches(sock, new ByteSink(), 8, new StopFlag());
+    const b = new Batch(sock, { maxUnanswered: 8, stop: new StopFlag() });
     const e = new Error('EIO');
     expect(await b.dumpOutcome(Promise.reject(e))).toBe(e);
   });
