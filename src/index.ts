@@ -1,13 +1,14 @@
 // The library API: a typed ctnetlink client, the model, and the formatters that reproduce conntrack's output.
 
 export { ConntrackClient } from './ctnetlink/client.js';
-export type { CtClient, DumpOptions, RawFlowHandler } from './ctnetlink/client.js';
+export type { CtClient, DumpOptions, FlushFilter, RawFlowHandler } from './ctnetlink/client.js';
 export { Batch } from './ctnetlink/batch.js';
 export type { BatchOptions, StopSignal } from './ctnetlink/batch.js';
 export type { FlowInput, FlowSpec, TupleInput } from './ctnetlink/flow-spec.js';
 export type { Transport } from './ctnetlink/transport.js';
 export type { DumpFilter, DumpTable, ExpectSpec, U32Filter } from './ctnetlink/requests.js';
 export { ExpectOperations } from './ctnetlink/expect-ops.js';
+export type { ExpectInput, ExpectTuple } from './ctnetlink/expect-ops.js';
 export type { ExpectHandler, Requester } from './ctnetlink/expect-ops.js';
 export type { Expect } from './ctnetlink/expect.js';
 export type { TupleTemplate } from './ctnetlink/template.js';
@@ -16,10 +17,12 @@ export { decodeFlow } from './ctnetlink/decode.js';
 export { subscribeEvents, EventStream, flowEventKind, openEventStream, subscriptionGroups } from './ctnetlink/event-stream.js';
 export type { SubscribeOptions, EventStreamHandlers, EventSubscription, EventSource } from './ctnetlink/event-stream.js';
 export * as constants from './ctnetlink/constants.js';
+export { AF } from './netlink/constants.js';
 export { formatFlowDefault } from './format/default.js';
 export type { FlowFormat } from './format/default.js';
 export { formatFlowXml, XML_HEADER, XML_FOOTER } from './format/xml.js';
 export { formatFlowSave } from './format/save.js';
+export { formatExpectDefault } from './format/expect.js';
 export { flowJson, formatFlowJson } from './format/json.js';
 export { Tally } from './format/tally.js';
 export { systemClock, fixedClock } from './format/clock.js';
@@ -27,7 +30,7 @@ export type { Clock } from './format/clock.js';
 export { loadLabelMap, parseLabelMap } from './format/labelmap.js';
 export type { LabelMap } from './format/labelmap.js';
 export { NetlinkError } from './netlink/socket.js';
-export { bytesOf, textOf } from './netlink/text.js';
+export { bytesOf, textOf } from './text.js';
 // selecting entries as conntrack does, from a query of plain fields (what `conntrack -L/-D/-E` options resolve to)
 export { allFlows } from './filter/query.js';
 export type { FlowQuery, Network, NatQuery } from './filter/query.js';

@@ -7,7 +7,7 @@ import { parseArgs } from './parse.js';
 import { resolveRequest } from './resolve.js';
 import { writeText } from '../format/sink.js';
 import { endBySignal, ProcessSignals } from './signals.js';
-import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
+import { bytesOf, fromUtf8, TEXT } from '../text.js';
 
 /**
  * conntrack prints argv[0] in its usage line. A script's original argv[0] is lost in the kernel's #! handling,
@@ -16,7 +16,7 @@ import { bytesOf, fromUtf8, TEXT } from '../netlink/text.js';
  */
 export function invokedName(scriptPath: string, pathEnv = fromUtf8(process.env.PATH ?? '')): string {
   const name = basename(scriptPath);
-  // the paths are text of bytes (src/netlink/text.ts): the file system gets them as bytes
+  // the paths are text of bytes (src/text.ts): the file system gets them as bytes
   const real = (path: string): string => realpathSync(bytesOf(path), { encoding: TEXT });
   try {
     const script = real(scriptPath);
@@ -37,7 +37,7 @@ export function invokedName(scriptPath: string, pathEnv = fromUtf8(process.env.P
 }
 
 /**
- * The arguments after the script as the bytes the process was given, as text (src/netlink/text.ts). Node decodes
+ * The arguments after the script as the bytes the process was given, as text (src/text.ts). Node decodes
  * argv as UTF-8 and turns bytes that are not UTF-8 into U+FFFD; /proc/self/cmdline still holds them. The
  * arguments are its last words (whatever node's own options before the script were), and they are taken from it
  * only when they decode to exactly what Node has; otherwise (no /proc, a changed command line) Node's decoding

@@ -2,7 +2,7 @@
 // plus the "Try ..." line and exit 2 for parameter problems, exit 1 otherwise.
 
 import { CMD } from './command-bits.js';
-import { ERRNO } from '../netlink/errno.js';
+import { ERRNO } from '../ctnetlink/errors.js';
 
 export const PROGNAME = 'conntrack';
 export const VERSION = '1.4.7';

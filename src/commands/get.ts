@@ -30,7 +30,8 @@ export async function getConntrackEntry(req: GetRequest, ctx: CommandContext): P
 export async function flush(req: FlushRequest, ctx: CommandContext): Promise<CommandResult> {
   let error: unknown;
   try {
-    await ctx.client.flush({ family: req.family });
+    // conntrack's request: with -f the kernel still empties every family
+    await ctx.client.flush({ family: req.family, asConntrack: true });
   } catch (e) {
     error = e;
   }

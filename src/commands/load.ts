@@ -14,7 +14,7 @@ import type { Batch } from '../ctnetlink/batch.js';
 import { ERRNO, NetlinkError, strerror } from '../ctnetlink/errors.js';
 import { type LineHandler, LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../ctnetlink/requests.js';
-import { bytesOf, TEXT } from '../netlink/text.js';
+import { bytesOf, TEXT } from '../text.js';
 import { deleteConntrack } from './delete.js';
 import { flush } from './get.js';
 import { update } from './update.js';
@@ -132,7 +132,7 @@ export async function loadFile(fileName: string, ctx: CommandContext, parser: Li
   const path = fileName === '-' ? '/dev/stdin' : fileName;
   let text: string;
   try {
-    // the name and the lines are text of bytes (src/netlink/text.ts), as conntrack reads them
+    // the name and the lines are text of bytes (src/text.ts), as conntrack reads them
     text = readFileSync(bytesOf(path), TEXT);
   } catch {
     throw parameterProblem(`Failed to open file ${path} for reading`);

@@ -40,6 +40,13 @@ export interface DumpOptions extends DumpFilter {
   threaded?: boolean | 'auto';
 }
 
+export interface FlushFilter {
+  /** the family to empty; AF_UNSPEC (the default): all */
+  family?: number;
+  /** send the family as conntrack -F does: the kernel then empties every family, whatever `family` says */
+  asConntrack?: boolean;
+}
+
 /** Below this many entries a dump is faster on one thread. */
 export const THREADED_DUMP_MIN = 20000;
 
@@ -56,7 +63,7 @@ export interface CtClient {
   /** -G: the entries the kernel answers a lookup by these tuples with (raw); ENOENT when there is none */
   queryRaw(family: number, orig: TupleTemplate, reply: TupleTemplate, onMessage: RawFlowHandler): Promise<void>;
   create(flow: FlowInput | FlowSpec, opts?: { exclusive?: boolean }): Promise<void>;
-  flush(filter?: { family?: number }): Promise<void>;
+  flush(filter?: FlushFilter): Promise<void>;
   /** pipelined changes on the modifier socket (-D, -U, -R) */
   batch(opts?: BatchOptions): Batch;
   globalStats(): Promise<GlobalStats>;
@@ -65,7 +72,7 @@ export interface CtClient {
   expectCpuStats(): Promise<CpuStats[]>;
   // expectations (expect-ops.ts)
   forEachExpect(family: number, onExpect: ExpectHandler): Promise<void>;
-  queryExpect(family: number, master: TupleTemplate, onExpect: ExpectHandler): Promise<void>;
+  queryExpect(family: number, tuple: TupleTemplate, onExpect: ExpectHandler): Promise<void>;
   createExpect(spec: ExpectSpec): Promise<void>;
   deleteExpect(tuple: TupleTemplate, family?: number): Promise<void>;
   flushExpect(family?: number): Promise<void>;
@@ -246,9 +253,12 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     return this.transport.request(deleteConntrack(family, entry)).catch(failed('delete'));
   }
 
-  /** Empties the table, of one family or (AF_UNSPEC, the default) of all. */
-  flush(filter: { family?: number } = {}): Promise<void> {
-    return this.transport.request(flushConntrack(filter.family ?? AF.UNSPEC)).catch(failed('flush'));
+  /**
+   * Empties the table: of one family, or (AF_UNSPEC, the default) of all. `asConntrack` sends the family as
+   * conntrack's -F does, and the kernel then empties every family (see flushConntrack).
+   */
+  flush(filter: FlushFilter = {}): Promise<void> {
+    return this.transport.request(flushConntrack(filter.family ?? AF.UNSPEC, !filter.asConntrack)).catch(failed('flush'));
   }
 
   /**

@@ -231,6 +231,8 @@ export interface SubscribeOptions {
   onLoss?: () => void;
   /** called when the stream cannot go on (errno, and its cause); it has stopped then */
   onError?: (err: { kind: 'open' | 'receive'; errno: number; cause: SocketCause }) => void;
+  /** called once the socket has joined its groups: events from then on are received */
+  onReady?: () => void;
 }
 
 /**
@@ -244,11 +246,18 @@ export function subscribeEvents(
 ): { stop(): void } {
   const types = opts.types ?? ['new', 'update', 'destroy'];
   const events = { new: types.includes('new'), update: types.includes('update'), destroy: types.includes('destroy') };
+  let readyCalled = false;
   const stream: EventSource = openEventStream(
     { table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true },
     {
       message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
       loss: opts.onLoss,
+      // once: a receiver restarted after an overrun subscribes again
+      ready: () => {
+        if (readyCalled) return;
+        readyCalled = true;
+        opts.onReady?.();
+      },
       failed: (kind, errno, cause) => {
         stream.stop();
         opts.onError?.({ kind, errno, cause });

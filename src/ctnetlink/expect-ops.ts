@@ -9,6 +9,35 @@ import { MessageHandler, NetlinkError } from '../netlink/socket.js';
 import { decodeExpect, type Expect } from './expect.js';
 import { deleteExpect, dumpExpect, ExpectSpec, flushExpect, getExpect, newExpect } from './requests.js';
 import type { TupleTemplate } from './template.js';
+import { type TupleInput, tupleSpecOf } from './flow-spec.js';
+
+/**
+ * A tuple of an expectation operation: the model's tuple with string addresses (`{ src: '10.0.0.1', dst:
+ * '10.0.0.2', protonum: 6, srcPort: 1, dstPort: 21 }`, as dumpExpect() yields them), or the encoder's template
+ * (`l3`, addresses as network-order bytes), as the command line resolves it.
+ */
+export type ExpectTuple = TupleInput | TupleTemplate;
+
+/** What createExpect() takes: the family is the tuples' (AF_INET unless an address says IPv6) unless given. */
+export interface ExpectInput {
+  family?: number;
+  tuple: ExpectTuple;
+  master: ExpectTuple;
+  mask: ExpectTuple;
+  timeout?: number;
+}
+
+const isTupleInput = (t: ExpectTuple): t is TupleInput =>
+  typeof t.src === 'string' || typeof t.dst === 'string' || ('family' in t && !('l3' in t));
+
+/** The template of a tuple: string addresses become bytes, the family becomes its layer-3 protocol. */
+function templateOf(t: ExpectTuple, family: number): TupleTemplate {
+  return isTupleInput(t) ? tupleSpecOf(t, family) : t;
+}
+
+/** The family of an operation on these tuples: the one given, else the first tuple's. */
+const familyOf = (given: number | undefined, ...tuples: ExpectTuple[]): number =>
+  given ?? tuples.map((t) => templateOf(t, AF.INET).l3).find((l3) => l3 !== undefined && l3 !== 0) ?? AF.INET;
 
 /** What sends one request and hands its answers over: settles on DONE or the ACK, rejects with a NetlinkError. */
 export interface Requester {
@@ -32,16 +61,20 @@ export class ExpectOperations {
     yield* all;
   }
 
-  /** Looks an expectation up by its master's tuple (-G expect); rejects with ENOENT when there is none. */
-  queryExpect(family: number, master: TupleTemplate, onExpect: ExpectHandler): Promise<void> {
-    return this.requester.request(getExpect(family, master), (buf, off, len) => onExpect(decodeExpect(buf, off, len)));
+  /**
+   * -G expect: the expectation a connection with this tuple would match (the kernel compares it with each
+   * expectation's tuple under its mask; conntrack sends it as ATTR_EXP_MASTER); rejects with ENOENT when none does.
+   */
+  queryExpect(family: number, tuple: TupleTemplate, onExpect: ExpectHandler): Promise<void> {
+    return this.requester.request(getExpect(family, tuple), (buf, off, len) => onExpect(decodeExpect(buf, off, len)));
   }
 
-  /** The expectation of this master tuple, or undefined when the kernel has none. */
-  async getExpect(master: TupleTemplate, family: number = AF.INET): Promise<Expect | undefined> {
+  /** The expectation a connection with this tuple would match (see queryExpect), or undefined when none does. */
+  async getExpect(tuple: ExpectTuple, family?: number): Promise<Expect | undefined> {
+    const f = familyOf(family, tuple);
     let found: Expect | undefined;
     try {
-      await this.queryExpect(family, master, (e) => (found ??= e));
+      await this.queryExpect(f, templateOf(tuple, f), (e) => (found ??= e));
     } catch (e) {
       if (e instanceof NetlinkError && e.errno === ERRNO.ENOENT) return undefined;
       throw e;
@@ -50,16 +83,26 @@ export class ExpectOperations {
   }
 
   /** -I expect: EEXIST when it is there already, ENOENT when its master is not. */
-  createExpect(spec: ExpectSpec): Promise<void> {
-    return this.requester.request(newExpect(spec));
+  createExpect(spec: ExpectSpec | ExpectInput): Promise<void> {
+    const family = familyOf(spec.family, spec.tuple, spec.master);
+    return this.requester.request(
+      newExpect({
+        family,
+        tuple: templateOf(spec.tuple, family),
+        master: templateOf(spec.master, family),
+        mask: templateOf(spec.mask, family),
+        timeout: spec.timeout,
+      }),
+    );
   }
 
   /** -D expect: the expectation with this tuple; ENOENT when there is none. */
-  deleteExpect(tuple: TupleTemplate, family: number = AF.INET): Promise<void> {
-    return this.requester.request(deleteExpect(family, tuple));
+  deleteExpect(tuple: ExpectTuple, family?: number): Promise<void> {
+    const f = familyOf(family, tuple);
+    return this.requester.request(deleteExpect(f, templateOf(tuple, f)));
   }
 
-  /** -F expect: the whole table of one family. */
+  /** -F expect: the whole expectation table (the kernel empties every family, whatever the family says). */
   flushExpect(family: number = AF.INET): Promise<void> {
     return this.requester.request(flushExpect(family));
   }

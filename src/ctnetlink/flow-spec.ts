@@ -18,7 +18,7 @@ export type TupleInput = Omit<Tuple, 'family' | 'unknown'> & { family?: number }
 /**
  * A flow to create, update, get or delete: the model's Flow, any field optional. Of what the kernel accepts from
  * userspace, these are sent: both tuples, status, timeout, mark, zone, labels (and their mask), the TCP / SCTP /
- * DCCP state (and TCP flags, SCTP vtags); the rest (counters, id, use, timestamps) is the kernel's and ignored.
+ * DCCP state (and TCP flags, SCTP vtags), the helper's name; the rest (counters, id, use, timestamps) is the kernel's and ignored.
  */
 export interface FlowInput {
   /** nfgen_family: by default the original tuple's, else AF_INET */
@@ -34,6 +34,8 @@ export interface FlowInput {
   tcp?: { state?: number; flags?: number };
   sctp?: { state?: number; vtagOrig?: number; vtagReply?: number };
   dccp?: { state?: number; role?: number };
+  /** the helper a new entry gets (CTA_HELP), e.g. `{ name: 'ftp' }`: expectations need a master with one */
+  helper?: { name?: string };
 }
 
 /** An entry as the command line resolves it (EntrySpec), with the family of its message. */
@@ -91,6 +93,7 @@ export function flowSpecOf(f: FlowInput | FlowSpec): FlowSpec {
     sctpVtagReply: f.sctp?.vtagReply,
     dccpState: f.dccp?.state,
     dccpRole: f.dccp?.role,
+    helper: f.helper?.name,
   };
   return { family, entry };
 }

@@ -1,7 +1,7 @@
 // One request builder per ctnetlink operation, with its netlink flags spelled out.
 
 import { AttrNode, u32be } from '../netlink/attributes.js';
-import { AF, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { AF, NFNETLINK_V1, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { CTA, CTA_EXPECT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
 import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec, writeTuple } from './encode.js';
@@ -145,9 +145,15 @@ export function stampCreate(buf: Buffer, at: number, seq: number, exclusive: boo
   buf.writeUInt32LE(seq >>> 0, at + 8);
 }
 
-/** IPCTNL_MSG_CT_DELETE without a tuple: the kernel flushes the table (of one family, or all with AF_UNSPEC). */
-export function flushConntrack(family: number): NfRequest {
-  return { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: NLM_F.ACK, family };
+/**
+ * IPCTNL_MSG_CT_DELETE without a tuple: the kernel flushes the table. With `onlyFamily` it empties that family
+ * alone (NFNETLINK_V1); without, the family goes out as conntrack sends it, in an NFNETLINK_V0 message, and the
+ * kernel empties every family (conntrack -F -f ipv6 flushes IPv4 too, in 1.4.7 and 1.4.8 alike).
+ */
+export function flushConntrack(family: number, onlyFamily = false): NfRequest {
+  const req: NfRequest = { subsys: NFNL_SUBSYS.CTNETLINK, msg: IPCTNL_MSG_CT.DELETE, flags: NLM_F.ACK, family };
+  if (onlyFamily && family !== AF.UNSPEC) req.version = NFNETLINK_V1;
+  return req;
 }
 
 /** The attributes that identify an entry for IPCTNL_MSG_CT_DELETE: both tuples (with their zones) and the zone. */

@@ -5,6 +5,7 @@ import { AttrNode, AttrSink, TreeBuilder } from '../netlink/attributes.js';
 import { AF } from '../netlink/constants.js';
 import {
   CTA,
+  CTA_HELP,
   CTA_NAT,
   CTA_PROTOINFO,
   CTA_PROTOINFO_DCCP,
@@ -14,6 +15,7 @@ import {
   IPPROTO,
   IPS,
 } from './constants.js';
+import { bytesOf } from '../text.js';
 import { TupleSpec, writeTuple } from './encode.js';
 
 /**
@@ -46,6 +48,8 @@ export interface EntrySpec {
   snat?: NatSpec;
   dnat?: NatSpec;
   zone?: number;
+  /** CTA_HELP's CTA_HELP_NAME: the helper to attach to a new entry (the kernel's name, e.g. "ftp") */
+  helper?: string;
   /** CTA_LABELS bitmap (32-bit words, host order) and its mask */
   labels?: Uint8Array;
   labelsMask?: Uint8Array;
@@ -102,9 +106,15 @@ export function writeEntry(w: AttrSink, e: EntrySpec): void {
     w.endNest(dccp);
     w.endNest(info);
   }
-  const l3 = e.orig?.l3 ?? 2;
+  const l3 = e.orig?.l3 ?? AF.INET;
   if (e.snat) writeNat(w, CTA.NAT_SRC, e.snat, l3, p);
   if (e.dnat) writeNat(w, CTA.NAT_DST, e.dnat, l3, p);
+  if (e.helper !== undefined) {
+    // nfct_build_helper_name(): the name as a NUL-terminated string (the kernel's policy is NLA_NUL_STRING)
+    const help = w.beginNest(CTA.HELP);
+    w.bytes(CTA_HELP.NAME, bytesOf(`${e.helper}\0`));
+    w.endNest(help);
+  }
   if (e.zone !== undefined) w.u16be(CTA.ZONE, e.zone);
   if (e.labels) {
     w.bytes(CTA.LABELS, e.labels);

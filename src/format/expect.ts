@@ -94,7 +94,7 @@ function l4Part(t: Tuple | undefined): string {
 
 /** snprintf(helper_name, NFCT_HELPER_NAME_MAX = 16, "%s", name): at most 15 bytes survive. */
 function helperName(name: string): string {
-  // text is one byte per character (src/netlink/text.ts)
+  // text is one byte per character (src/text.ts)
   return name.length <= 15 ? name : name.slice(0, 15);
 }
 

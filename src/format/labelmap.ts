@@ -1,7 +1,7 @@
 // The connlabel name map, read as libnetfilter_conntrack's nfct_labelmap_new() reads it (src/conntrack/labels.c).
 
 import { readFileSync } from 'node:fs';
-import { TEXT } from '../netlink/text.js';
+import { TEXT } from '../text.js';
 
 /** CONNLABEL_CFG, the compile-time path conntrack 1.4.7 uses (nft reads /etc/connlabel.conf instead). */
 export const CONNLABEL_CFG = '/etc/xtables/connlabel.conf';

@@ -7,7 +7,7 @@
 // EAGAIN (a non-blocking descriptor inherited from the parent) is waited out.
 
 import { writeSync } from 'node:fs';
-import { bytesOf, TEXT, textOf } from '../netlink/text.js';
+import { bytesOf, TEXT, textOf } from '../text.js';
 
 export interface LineSink {
   /** appends text */
@@ -85,7 +85,7 @@ export class ByteSink implements TextSink {
     this.buf = bigger;
   }
 
-  /** text is one byte per character (src/netlink/text.ts) */
+  /** text is one byte per character (src/text.ts) */
   str(s: string): void {
     const n = s.length;
     this.room(n);

@@ -3,7 +3,7 @@
 // ctnetlink payload integers are big-endian (network order).
 
 import { NLA_ALIGN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
-import { bytesOf, textOf } from './text.js';
+import { bytesOf, textOf } from '../text.js';
 
 export const align4 = NLA_ALIGN;
 
@@ -174,7 +174,7 @@ export const u64be = (type: number, v: bigint): AttrNode => {
 /** A NUL-terminated string, as the kernel's NLA_NUL_STRING / NLA_STRING policies accept. */
 export const str = (type: number, s: string): AttrNode => ({ type, data: bytesOf(s + '\0') });
 
-/** A string payload in buf[from, to): its bytes up to the first NUL, as text (src/netlink/text.ts). */
+/** A string payload in buf[from, to): its bytes up to the first NUL, as text (src/text.ts). */
 export function readCString(buf: Buffer, from: number, to: number): string {
   let end = from;
   while (end < to && buf[end] !== 0) end++;

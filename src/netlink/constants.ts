@@ -54,6 +54,11 @@ export const NLMSGERR_LEN = 4 + NLMSG_HDRLEN;
 
 /** NFNETLINK_V0 (linux/netfilter/nfnetlink.h) */
 export const NFNETLINK_V0 = 0;
+/**
+ * An nfgenmsg version past NFNETLINK_V0 (the header names no other): ctnetlink's flush then honours nfgen_family,
+ * where with version 0 it empties every family whatever the family says (kernel >= 5.3, ctnetlink_del_conntrack).
+ */
+export const NFNETLINK_V1 = 1;
 
 /** nfnetlink subsystems (linux/netfilter/nfnetlink.h). */
 export const NFNL_SUBSYS = {

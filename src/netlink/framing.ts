@@ -14,6 +14,8 @@ export interface NfRequest {
   seq?: number;
   attrs?: AttrNode[];
   resId?: number;
+  /** nfgen_version: NFNETLINK_V0 unless given */
+  version?: number;
 }
 
 /** Encodes one nfnetlink request. NLM_F_REQUEST is always set: the kernel only ACKs messages without it. */
@@ -27,7 +29,7 @@ export function encodeRequest(req: NfRequest, seq: number): Buffer {
   buf.writeUInt32LE(seq >>> 0, 8);
   buf.writeUInt32LE(0, 12); // nlmsg_pid: 0, the kernel fills in the sender's port
   buf[16] = req.family;
-  buf[17] = NFNETLINK_V0;
+  buf[17] = req.version ?? NFNETLINK_V0;
   buf.writeUInt16BE(req.resId ?? 0, 18);
   encodeAttrs(attrs, buf, NLMSG_HDRLEN + NFGENMSG_LEN);
   return buf;

@@ -1,4 +1,4 @@
-// Text is bytes (src/netlink/text.ts): the raw command line, and the sinks that write text out byte for byte.
+// Text is bytes (src/text.ts): the raw command line, and the sinks that write text out byte for byte.
 
 import { describe, expect, it } from 'vitest';
 import { argvBytes } from '../../src/cli/bin.js';
@@ -6,7 +6,7 @@ import { ByteSink, MemorySink } from '../../src/format/sink.js';
 import { CtError } from '../../src/commands/errors.js';
 import { parseArgs } from '../../src/cli/parse.js';
 import { readCString } from '../../src/netlink/attributes.js';
-import { bytesOf, fromUtf8, textOf } from '../../src/netlink/text.js';
+import { bytesOf, fromUtf8, textOf } from '../../src/text.js';
 
 /** what Node puts in process.argv for these bytes */
 const nodeDecoded = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('utf8');

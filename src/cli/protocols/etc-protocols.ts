@@ -1,7 +1,7 @@
 // getprotobyname()/getprotobynumber() over /etc/protocols, as glibc's nss_files backend reads it (files-proto.c).
 
 import { readFileSync } from 'node:fs';
-import { TEXT } from '../../netlink/text.js';
+import { TEXT } from '../../text.js';
 import { strtoul } from '../cnum.js';
 
 export interface ProtoEnt {
