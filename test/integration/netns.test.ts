@@ -1,0 +1,193 @@
+// The library acting in a chosen network namespace (issue 21): entries created through a client in namespace A
+// are what the reference sees there, and nothing of them is in B or in this process's own namespace; two clients
+// in two namespaces at once; a threaded dump, a batch, statistics and expectations there; events of A reach A's
+// subscribers only; the namespaces that cannot be used give ENOENT / EINVAL / EPERM; and this process never
+// leaves its own namespace. Everything that changes a table runs in the test's own namespaces.
+
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { netnsAdd, netnsDel, REF, REPO, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
+
+const A = `ctit-nsa-${process.pid}`;
+const B = `ctit-nsb-${process.pid}`;
+
+type Lib = typeof import('../../src/index.js');
+let lib: Lib;
+
+/** Where this process (its main thread and the test's thread) is. */
+const whereAmI = (): string[] => [readlinkSync('/proc/self/ns/net'), readlinkSync('/proc/thread-self/ns/net')];
+
+/** The reference's listing in a namespace, sorted, timeouts left out. */
+function refList(ns: string): string[] {
+  const r = runRef(ns, ['-L']);
+  expect(r.status).toBe(0);
+  return r.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^(\S+\s+\d+\s)\d+ /, '$1# ').replace(/ use=\d+/, ''))
+    .sort();
+}
+
+/** A TCP flow of the test's own addresses (TEST-NET-2). */
+const tcp = (n: number, mark = 0) => ({
+  orig: { src: `198.51.100.${n}`, dst: '203.0.113.1', protonum: 6, srcPort: 1000 + n, dstPort: 80 },
+  reply: { src: '203.0.113.1', dst: `198.51.100.${n}`, protonum: 6, srcPort: 80, dstPort: 1000 + n },
+  timeout: 300,
+  mark,
+  tcp: { state: 3 }, // ESTABLISHED
+});
+
+async function until(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(skipReason)('the library in a chosen network namespace', () => {
+  let home: string[];
+  beforeAll(async () => {
+    lib = (await import(join(REPO, 'dist/index.js'))) as Lib;
+    netnsAdd(A);
+    netnsAdd(B);
+    home = whereAmI();
+  });
+  afterAll(() => {
+    netnsDel(A);
+    netnsDel(B);
+  });
+
+  it('creates in A what the reference sees in A, and nothing of it is in B or here', async () => {
+    const a = lib.ConntrackClient.open({ netns: A });
+    const b = lib.ConntrackClient.open({ netns: `/run/netns/${B}` });
+    try {
+      for (const n of [1, 2, 3]) await a.create(tcp(n, 7), { exclusive: true });
+      await b.create(tcp(9));
+      expect(whereAmI()).toEqual(home);
+      const inA = refList(A);
+      expect(inA).toHaveLength(3);
+      for (const n of [1, 2, 3])
+        expect(inA.some((l) => l.includes(`src=198.51.100.${n} dst=203.0.113.1 sport=${1000 + n} dport=80`))).toBe(true);
+      expect(refList(B)).toHaveLength(1);
+      expect(refList(B)[0]).toContain('src=198.51.100.9 ');
+      // this process's own namespace: read only (-L), and none of the test's addresses
+      const own = spawnSync(REF, ['-L'], { encoding: 'utf8' });
+      expect(own.stdout).not.toContain('198.51.100.');
+      // two clients at once, each sees its own table only
+      const [la, lb] = await Promise.all([a.list(), b.list()]);
+      expect(la.map((f) => f.orig?.src).sort()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
+      expect(lb.map((f) => f.orig?.src)).toEqual(['198.51.100.9']);
+      expect(await b.get(tcp(1))).toBeUndefined();
+      expect((await a.get(tcp(1)))?.mark).toBe(7);
+      expect([await a.count(), await b.count()]).toEqual([3, 1]);
+      expect((await a.stats()).length).toBeGreaterThan(0);
+      expect(await a.expectCount()).toBe(0);
+      expect(whereAmI()).toEqual(home);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('a threaded dump (its receiver is another thread) and a batch (the modifier socket) act in the namespace', async () => {
+    const a = lib.ConntrackClient.open({ netns: A });
+    const b = lib.ConntrackClient.open({ netns: B });
+    try {
+      const dumped = async (c: typeof a): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const f of c.dump({ threaded: true })) out.push(f.orig?.src ?? '');
+        return out.sort();
+      };
+      const [da, db] = await Promise.all([dumped(a), dumped(b)]);
+      expect(da).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3']);
+      expect(db).toEqual(['198.51.100.9']);
+      // -D's shape: deletes on the modifier socket while a dump runs on the first
+      const batch = a.batch();
+      for await (const f of a.dump({ threaded: true })) if (f.orig?.src !== '198.51.100.1') batch.delete(f);
+      expect(await batch.commit()).toEqual([0, 0]);
+      expect(refList(A)).toHaveLength(1);
+      expect(refList(B)).toHaveLength(1);
+      expect(whereAmI()).toEqual(home);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it("events made in A reach A's subscribers only", async () => {
+    const a = lib.ConntrackClient.open({ netns: A });
+    const seenA: string[] = [];
+    const seenB: string[] = [];
+    const seenRawA: string[] = [];
+    let readyA = false;
+    const subA = lib.subscribeEvents((f, kind) => seenA.push(`${kind} ${f.orig?.src}`), { netns: A });
+    const subB = lib.subscribeEvents((f, kind) => seenB.push(`${kind} ${f.orig?.src}`), { netns: B });
+    const raw = a.events(
+      { table: 'conntrack', events: { new: true, update: false, destroy: false } },
+      {
+        message: (buf, off, len) => seenRawA.push(lib.decodeFlow(buf, off, len).orig?.src ?? ''),
+        ready: () => (readyA = true),
+        failed: (kind, errno) => seenRawA.push(`failed ${kind} ${errno}`),
+      },
+    );
+    raw.start();
+    try {
+      await until('the raw stream in A', () => readyA);
+      // all three listeners of A, and B's one, subscribed in their namespaces
+      expect(runSh(A, `${waitListeners(2)}; awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l`).stdout.trim()).toBe('2');
+      expect(runSh(B, `${waitListeners(1)}; awk '$2 == 12 && $4 != "00000000"' /proc/net/netlink | wc -l`).stdout.trim()).toBe('1');
+      expect(runRef(A, ['-I', '-s', '192.0.2.1', '-d', '192.0.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '30']).status).toBe(
+        0,
+      );
+      await until("A's events", () => seenA.includes('new 192.0.2.1') && seenRawA.includes('192.0.2.1'));
+      // a marker in B: once B's subscriber has it, it would have had A's event before it
+      expect(runRef(B, ['-I', '-s', '192.0.2.9', '-d', '192.0.2.2', '-p', 'udp', '--sport', '1', '--dport', '2', '-t', '30']).status).toBe(
+        0,
+      );
+      await until("B's marker", () => seenB.includes('new 192.0.2.9'));
+      expect(seenB).toEqual(['new 192.0.2.9']);
+      expect(seenA).toEqual(['new 192.0.2.1']);
+      expect(seenRawA).toEqual(['192.0.2.1']);
+      expect(whereAmI()).toEqual(home);
+    } finally {
+      subA.stop();
+      subB.stop();
+      raw.stop();
+      a.close();
+    }
+  });
+
+  it('a namespace that cannot be used: ENOENT, EINVAL, EPERM, and nothing changes', () => {
+    const before = refList(A);
+    const errnoOf = (netns: string | number): [number, string | undefined] => {
+      try {
+        lib.ConntrackClient.open({ netns }).close();
+      } catch (e) {
+        expect(e).toBeInstanceOf(lib.NetlinkError);
+        return [(e as InstanceType<Lib['NetlinkError']>).errno, (e as InstanceType<Lib['NetlinkError']>).syscall];
+      }
+      return [0, undefined];
+    };
+    expect(errnoOf(`ctit-missing-${process.pid}`)).toEqual([2, 'open']);
+    expect(errnoOf('/proc/self/ns/mnt')).toEqual([22, 'setns']);
+    expect(errnoOf('/etc/hostname')).toEqual([22, 'setns']);
+    expect(() => lib.subscribeEvents(() => {}, { netns: `ctit-missing-${process.pid}` })).toThrow(lib.NetlinkError);
+    expect(whereAmI()).toEqual(home);
+    // without CAP_SYS_ADMIN (root otherwise): EPERM, and that process stayed where it was too
+    const script = `
+      const { ConntrackClient } = await import(${JSON.stringify(join(REPO, 'dist/index.js'))});
+      const { readlinkSync } = await import('node:fs');
+      const before = readlinkSync('/proc/thread-self/ns/net');
+      try { ConntrackClient.open({ netns: ${JSON.stringify(A)} }); console.log('opened'); }
+      catch (e) { console.log(e.name, e.errno, e.syscall); }
+      console.log(readlinkSync('/proc/thread-self/ns/net') === before ? 'home' : 'moved');`;
+    const r = spawnSync('capsh', ['--drop=cap_sys_admin', '--', '-c', `exec ${process.execPath} --input-type=module -e "$0"`, script], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('NetlinkError 1 setns\nhome\n');
+    expect(refList(A)).toEqual(before);
+  });
+});
