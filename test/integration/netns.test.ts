@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REF, REPO, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REF, REPO, runOurs, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
 
 const A = `ctit-nsa-${process.pid}`;
 const B = `ctit-nsb-${process.pid}`;
@@ -189,5 +189,147 @@ describe.skipIf(skipReason)('the library in a chosen network namespace', () => {
     });
     expect(r.stdout).toBe('NetlinkError 1 setns\nhome\n');
     expect(refList(A)).toEqual(before);
+  });
+});
+
+/** Ours with --netns, from this process's namespace (where a bug that ignored --netns would act). */
+function oursIn(ns: string, args: string[], input?: string): { stdout: string; stderr: string; status: number } {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/conntrack'), '--netns', ns, ...args], {
+    encoding: 'latin1',
+    env: { ...process.env, CONNTRACK_ARGV0: 'conntrack', TZ: 'UTC', LC_ALL: 'C' },
+    input,
+    timeout: 30_000,
+  });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+}
+const dropTimes = (s: string): string => s.replace(/^(\S+\s+\d+\s)\d+ /gm, '$1# ').replace(/ id=\d+/g, '');
+
+describe.skipIf(skipReason)('conntrack --netns against ip netns exec conntrack', () => {
+  const C = `ctit-nsc-${process.pid}`;
+  const SEED = [
+    [
+      '-I',
+      '-s',
+      '10.1.0.1',
+      '-d',
+      '10.1.0.2',
+      '-p',
+      'tcp',
+      '--sport',
+      '11',
+      '--dport',
+      '22',
+      '--state',
+      'ESTABLISHED',
+      '-t',
+      '300',
+      '-m',
+      '1',
+    ],
+    ['-I', '-s', '10.1.0.3', '-d', '10.1.0.2', '-p', 'udp', '--sport', '33', '--dport', '44', '-t', '300', '-m', '2'],
+  ];
+  const seed = (): void => {
+    spawnSync('ip', ['netns', 'exec', C, REF, '-F'], { encoding: 'utf8' });
+    for (const a of SEED) expect(runRef(C, a).status).toBe(0);
+  };
+  beforeAll(() => netnsAdd(C));
+  afterAll(() => netnsDel(C));
+
+  it('-L and -C: the same bytes and exit, read from the namespace (checked first: they change nothing)', () => {
+    seed();
+    for (const args of [['-L'], ['-L', '-o', 'extended'], ['-C'], ['-L', '-p', 'udp'], ['-S'], ['-L', 'expect']]) {
+      for (const other of [runRef, runOurs]) {
+        const ref = other(C, args);
+        const ours = oursIn(C, args);
+        expect(dropTimes(ours.stdout), args.join(' ')).toBe(dropTimes(ref.stdout));
+        expect([ours.stderr, ours.status], args.join(' ')).toEqual([ref.stderr, ref.status]);
+      }
+    }
+    expect(oursIn(C, ['-C']).stdout).toBe('2\n');
+  });
+
+  it('-I, -D, -U and -F act in the namespace: the same output and table as ip netns exec', () => {
+    const writes = [
+      ['-I', '-s', '10.9.0.1', '-d', '10.9.0.2', '-p', 'tcp', '--sport', '1', '--dport', '2', '--state', 'SYN_SENT', '-t', '100'],
+      ['-I', '-s', '10.1.0.1', '-d', '10.1.0.2', '-p', 'tcp', '--sport', '11', '--dport', '22', '--state', 'ESTABLISHED', '-t', '300'],
+      ['-D', '-s', '10.1.0.1'],
+      ['-D', '-s', '10.77.0.1'],
+      ['-U', '-p', 'udp', '-m', '9'],
+      ['-F'],
+    ];
+    // against ours under ip netns exec, and the reference (whose -U fails with EOPNOTSUPP in a fresh namespace
+    // of this kernel, where ours updates: for -U the comparison is with ours only)
+    for (const args of writes) {
+      for (const other of args[0] === '-U' ? [runOurs] : [runOurs, runRef]) {
+        seed();
+        const ref = other(C, args);
+        const refTable = refList(C);
+        seed();
+        const ours = oursIn(C, args);
+        expect(dropTimes(ours.stdout), args.join(' ')).toBe(dropTimes(ref.stdout));
+        expect([ours.stderr, ours.status], args.join(' ')).toEqual([ref.stderr, ref.status]);
+        expect(refList(C), args.join(' ')).toEqual(refTable);
+      }
+    }
+    // this process's own namespace (read only): none of the test's addresses
+    expect(spawnSync(REF, ['-L'], { encoding: 'utf8' }).stdout).not.toMatch(/10\.(1|9)\.0\./);
+  });
+
+  it('-E: the events of the namespace, as ip netns exec conntrack -E prints them', () => {
+    const out = `/tmp/ctit-nsev-${process.pid}`;
+    const r = runSh(
+      C,
+      `${REF} -F 2>/dev/null
+      CONNTRACK_ARGV0=conntrack ${process.execPath} ${join(REPO, 'bin/conntrack')} --netns ${C} -E -e NEW > ${out}.ours 2>&1 & o=$!
+      ${REF} -E -e NEW > ${out}.ref 2>&1 & r=$!
+      ${waitListeners(2)}
+      ${REF} -I -s 10.5.0.1 -d 10.5.0.2 -p udp --sport 1 --dport 2 -t 30 >/dev/null 2>&1
+      for _i in $(seq 100); do grep -q 10.5.0.1 ${out}.ours && grep -q 10.5.0.1 ${out}.ref && break; sleep 0.1; done
+      kill -INT $o $r; wait $o; echo "ours $?"; wait $r; echo "ref $?"
+      echo ---; cat ${out}.ours; echo ---; cat ${out}.ref; rm -f ${out}.ours ${out}.ref`,
+      { timeoutMs: 30_000 },
+    );
+    const [status, ours, ref] = r.stdout.split('---\n');
+    expect(status).toBe('ours 0\nref 0\n');
+    expect(ours).toContain('[NEW] udp      17 30 src=10.5.0.1 dst=10.5.0.2 sport=1 dport=2');
+    expect(ours).toBe(ref);
+  });
+
+  it('a namespace that cannot be entered: a message, exit 1, nothing changed; a missing value: exit 2', () => {
+    seed();
+    const before = refList(C);
+    expect(oursIn(`ctit-missing-${process.pid}`, ['-F'])).toEqual({
+      stdout: '',
+      stderr: `conntrack v1.4.7 (conntrack-tools): Can't enter network namespace \`ctit-missing-${process.pid}': No such file or directory\n`,
+      status: 1,
+    });
+    expect(oursIn('/proc/self/ns/mnt', ['-L'])).toEqual({
+      stdout: '',
+      stderr: "conntrack v1.4.7 (conntrack-tools): Can't enter network namespace `/proc/self/ns/mnt': Invalid argument\n",
+      status: 1,
+    });
+    const noCap = spawnSync(
+      'capsh',
+      ['--drop=cap_sys_admin', '--', '-c', `exec ${process.execPath} ${join(REPO, 'bin/conntrack')} --netns ${C} -F`],
+      { encoding: 'utf8', env: { ...process.env, CONNTRACK_ARGV0: 'conntrack' } },
+    );
+    expect([noCap.stderr, noCap.status]).toEqual([
+      `conntrack v1.4.7 (conntrack-tools): Can't enter network namespace \`${C}': Operation not permitted\n`,
+      1,
+    ]);
+    const missing = spawnSync(process.execPath, [join(REPO, 'bin/conntrack'), '-L', '--netns'], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(refList(C)).toEqual(before);
+  });
+
+  it('-L and -C without --netns load nothing new (koffi only with it)', () => {
+    const loads = (args: string[]): string =>
+      spawnSync('ip', ['netns', 'exec', C, process.execPath, join(REPO, 'bin/conntrack'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_DEBUG: 'module' },
+      }).stderr;
+    expect(loads(['-L'])).not.toContain('koffi');
+    expect(loads(['-C'])).not.toContain('koffi');
+    expect(loads(['--netns', C, '-C'])).toContain('koffi');
   });
 });
