@@ -100,7 +100,7 @@ _conntrack() {
         --tally)
             _conntrack_list "$cur" src dst reply-src reply-dst sport dport reply-sport reply-dport proto family state status mark zone helper
             return 0 ;;
-        -s|--orig-src|--src|-d|--orig-dst|--dst|-r|--reply-src|-q|--reply-dst|-t|--timeout|--tuple-src|--tuple-dst|--mask-src|--mask-dst|-m|--mark|-c|--secmark|-i|--id|-b|--buffer-size|-w|--zone|--orig-zone|--reply-zone|--top)
+        -s|--orig-src|--src|-d|--orig-dst|--dst|-r|--reply-src|-q|--reply-dst|-t|--timeout|--tuple-src|--tuple-dst|--mask-src|--mask-dst|-m|--mark|-c|--secmark|-i|--id|-b|--buffer-size|-w|--zone|--orig-zone|--reply-zone|--top|--netns)
             return 0 ;;
         -n|--src-nat|-g|--dst-nat|-j|--any-nat)
             [[ $cur == -* ]] || return 0 ;;
@@ -130,7 +130,7 @@ _conntrack() {
             fi ;;
     esac
 
-    opts="-L --dump -I --create -A --add -D --delete -U --update -G --get -F --flush -E --event -C --counter -S --stats -V --version -h --help -s --orig-src --src -d --orig-dst --dst -r --reply-src -q --reply-dst -p --protonum -t --timeout -u --status -z --zero -e --event-mask --tuple-src --tuple-dst --mask-src --mask-dst -m --mark -c --secmark -i --id -f --family -n --src-nat -g --dst-nat -o --output -b --buffer-size -j --any-nat -w --zone -l --label --label-add --label-del --orig-zone --reply-zone --tally --top --watch"
+    opts="-L --dump -I --create -A --add -D --delete -U --update -G --get -F --flush -E --event -C --counter -S --stats -V --version -h --help -s --orig-src --src -d --orig-dst --dst -r --reply-src -q --reply-dst -p --protonum -t --timeout -u --status -z --zero -e --event-mask --tuple-src --tuple-dst --mask-src --mask-dst -m --mark -c --secmark -i --id -f --family -n --src-nat -g --dst-nat -o --output -b --buffer-size -j --any-nat -w --zone -l --label --label-add --label-del --orig-zone --reply-zone --tally --top --watch --netns"
     case $proto in
         tcp|6) opts+=" --orig-port-src --sport --orig-port-dst --dport --reply-port-src --reply-port-dst --mask-port-src --mask-port-dst --state --tuple-port-src --tuple-port-dst" ;;
         udp|17) opts+=" --orig-port-src --sport --orig-port-dst --dport --reply-port-src --reply-port-dst --mask-port-src --mask-port-dst --tuple-port-src --tuple-port-dst" ;;

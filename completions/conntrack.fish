@@ -131,6 +131,7 @@ complete -c conntrack -l reply-zone -x -d 'Set zone for reply direction'
 complete -c conntrack -l tally -x -a '(__conntrack_list src dst reply-src reply-dst sport dport reply-sport reply-dport proto family state status mark zone helper)' -d 'Count entries by KEY[,KEY...]'
 complete -c conntrack -l top -x -d 'Only the N largest --tally counts'
 complete -c conntrack -l watch -d 'Live view of the table'
+complete -c conntrack -l netns -x -d 'Act in network namespace NAME or PATH'
 complete -c conntrack -n '__fish_is_first_arg' -s R -l load-file -r -F -d 'Load a file of conntrack commands (first argument only)'
 complete -c conntrack -n '__conntrack_after_command' -a '(__conntrack_tables)'
 

@@ -2,6 +2,8 @@
 
 export { ConntrackClient } from './ctnetlink/client.js';
 export type { CtClient, DumpOptions, FlushFilter, RawFlowHandler } from './ctnetlink/client.js';
+export type { ClientOptions } from './ctnetlink/client.js';
+export type { NetnsSpec } from './netlink/netns.js';
 export { Batch } from './ctnetlink/batch.js';
 export type { BatchOptions, StopSignal } from './ctnetlink/batch.js';
 export type { FlowInput, FlowSpec, TupleInput } from './ctnetlink/flow-spec.js';

@@ -7,6 +7,7 @@ import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from '../form
 import { parseArgs, ParsedCommand, type ParseOptions, ParseSession } from './parse.js';
 import { entryFromTemplate, resolveRequest } from './resolve.js';
 import { usageText } from './usage.js';
+import { takeNetns } from './netns-arg.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
 import { NetlinkError } from '../netlink/socket.js';
 import { strerror } from '../netlink/errno.js';
@@ -33,8 +34,8 @@ export interface MainIo {
   /** stderr writer */
   err?: (s: string) => void;
   clock?: Clock;
-  /** opens the netlink client; injectable for tests */
-  openClient?: () => CtClient;
+  /** opens the netlink client (in the namespace --netns names, if any); injectable for tests */
+  openClient?: (opts: { netns?: string }) => CtClient;
   /** label map path (default /etc/xtables/connlabel.conf) */
   labelmapPath?: string;
   /** argv[0] as conntrack would print it, resolved only when needed (usage, some messages) */
@@ -88,12 +89,16 @@ function codeToErrno(code: string): number {
 }
 
 async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise<number> {
-  const argv = io.argv;
+  // --netns (ours): the rest of the command line runs as conntrack would inside that namespace
+  const { argv, netns } = takeNetns(io.argv);
   // conntrack opens its netlink socket before parsing; a failure there ends everything
   let client: CtClient;
   try {
-    client = (io.openClient ?? (() => ConntrackClient.open()))();
+    client = (io.openClient ?? ((o) => ConntrackClient.open(o)))(netns === undefined ? {} : { netns });
   } catch (e) {
+    if (netns !== undefined && e instanceof NetlinkError && (e.syscall === 'open' || e.syscall === 'setns')) {
+      throw otherProblem(`Can't enter network namespace \`${netns}': ${strerror(e.errno)}`);
+    }
     err(`mnl_socket_open: ${strerror(causeErrno(causeOf(e, 'socket')))}\n`);
     throw otherProblem("Can't open handler");
   }

@@ -69,11 +69,13 @@ const SPECS: OptionSpec[] = [
  */
 // getopt values above every short character, and at offset 192 of a 256-block, where no protocol option merged
 // at an OPTION_OFFSET multiple (handlers have a few dozen options) can land
-export const EXTRA_OPTION = { TALLY: 0xf0c0, TOP: 0xf0c1, WATCH: 0xf0c2 } as const;
+export const EXTRA_OPTION = { TALLY: 0xf0c0, TOP: 0xf0c1, WATCH: 0xf0c2, NETNS: 0xf0c3 } as const;
 const EXTRA_SPECS: OptionSpec[] = [
   { long: ['tally'], short: String.fromCodePoint(EXTRA_OPTION.TALLY), hasArg: 1, description: 'Count entries by KEY[,KEY...]' },
   { long: ['top'], short: String.fromCodePoint(EXTRA_OPTION.TOP), hasArg: 1, description: 'Only the N largest --tally counts' },
   { long: ['watch'], short: String.fromCodePoint(EXTRA_OPTION.WATCH), hasArg: 0, description: 'Live view of the table' },
+  // taken off argv before parsing (netns-arg.ts), so it is not in getopt's table: `--n` stays --nat-range there
+  { long: ['netns'], short: String.fromCodePoint(EXTRA_OPTION.NETNS), hasArg: 1, description: 'Act in network namespace NAME or PATH' },
 ];
 
 /** conntrack's getopt string: a leading ':' so missing arguments return ':'. */
@@ -111,6 +113,7 @@ function buildLongOptions(): LongOption[] {
   const out: LongOption[] = [];
   for (const opt of conntrackProgram().options) {
     const o = opt as Option & { getoptVal: number; getoptHasArg: 0 | 1 | 2; aliases: string[] };
+    if (o.getoptVal === EXTRA_OPTION.NETNS) continue;
     const name = opt.long!.slice(2);
     out.push({ name, hasArg: o.getoptHasArg, val: o.getoptVal });
     for (const alias of o.aliases) out.push({ name: alias, hasArg: o.getoptHasArg, val: o.getoptVal });

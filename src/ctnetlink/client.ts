@@ -1,6 +1,7 @@
 // The typed ctnetlink client: the library API that the CLI uses and other programs can import.
 
 import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket.js';
+import { NetnsHandle, type NetnsSpec } from '../netlink/netns.js';
 import { ERRNO } from '../netlink/errno.js';
 import { AF } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
@@ -81,6 +82,18 @@ export interface CtClient {
   close(): void;
 }
 
+/** What ConntrackClient.open() takes. */
+export interface ClientOptions extends Omit<SocketOptions, 'netnsFd'> {
+  /**
+   * The network namespace every operation acts in: a name under /run/netns (`ip netns add NAME`), a path such as
+   * /proc/PID/ns/net, or an open descriptor of one (the client opens its own copy: yours may be closed). The
+   * client's sockets, those of threaded dumps and batches, and its event receivers are all opened there; the
+   * process stays where it is. Opening fails with a NetlinkError: ENOENT (no such namespace), EINVAL (not a
+   * network namespace), EPERM (no CAP_SYS_ADMIN).
+   */
+  netns?: NetnsSpec;
+}
+
 /** A dump() consumer this far behind pauses the dump (its receive thread): what waits in memory is bounded. */
 const DUMP_HIGH_WATER = 1024;
 
@@ -98,6 +111,8 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
   private constructor(
     private readonly transport: Transport,
     private readonly openModifier: () => Transport,
+    /** the namespace the client acts in (open() with netns), closed by close() */
+    private readonly netns?: NetnsHandle,
   ) {
     super(transport);
   }
@@ -108,11 +123,21 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
   }
 
   /** A client on its own NETLINK_NETFILTER socket (a second one is opened when a change runs beside a dump). */
-  static open(opts: SocketOptions = {}): ConntrackClient {
+  static open(opts: ClientOptions = {}): ConntrackClient {
+    const { netns: spec, ...socketOpts } = opts;
+    const netns = spec === undefined ? undefined : NetnsHandle.open(spec);
+    const netnsFd = netns?.fd;
+    let main: NfnlSocket;
+    try {
+      main = new NfnlSocket({ ...socketOpts, netnsFd });
+    } catch (e) {
+      netns?.close();
+      throw e;
+    }
     // The modifier gets a large receive buffer: answers to batched changes arrive while the dump keeps the thread
     // busy. Each answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under
     // 8 KiB; the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
-    return new ConntrackClient(new NfnlSocket(opts), () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192 }));
+    return new ConntrackClient(main, () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192, netnsFd }), netns);
   }
 
   /**
@@ -311,11 +336,13 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
 
   /** The conntrack or expectation events of a subscription; call start() on what it returns. */
   events(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
-    return openEventStream(sub, handlers);
+    return openEventStream(this.netns ? { ...sub, netns: this.netns.fd } : sub, handlers);
   }
 
   close(): void {
     this.transport.close();
     if (this.modifierTransport !== this.transport) this.modifierTransport?.close();
+    // the sockets are open (or being closed): the namespace is not needed for them any more
+    this.netns?.close();
   }
 }

@@ -24,6 +24,7 @@ import { forEachMessage } from '../netlink/framing.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
 import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/raw-socket.js';
 import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket-protocol.js';
+import { inNetns, NetnsHandle, type NetnsSpec } from '../netlink/netns.js';
 
 export interface EventStreamHandlers {
   /**
@@ -74,6 +75,8 @@ export class EventStream {
     private readonly handlers: EventStreamHandlers,
     private readonly programNames = false,
     private readonly kernelFilter?: Buffer,
+    /** the namespace the receiver works in (it enters it before opening its socket); closed by stop() */
+    private readonly netns?: NetnsHandle,
   ) {}
 
   start(): void {
@@ -82,7 +85,9 @@ export class EventStream {
     this.namedPort = 0;
     const argv = [receiverPath(), this.groups.join(','), String(this.bufferSize), this.programNames ? 'names' : '-'];
     if (this.kernelFilter) argv.push(this.kernelFilter.toString('hex'));
-    const c = spawn(process.execPath, argv, { stdio: ['pipe', 'pipe', 'ignore'] });
+    // the namespace's descriptor becomes the receiver's fd 3
+    if (this.netns) argv.push(...(this.kernelFilter ? [] : ['-']), '3');
+    const c = spawn(process.execPath, argv, { stdio: this.netns ? ['pipe', 'pipe', 'ignore', this.netns.fd] : ['pipe', 'pipe', 'ignore'] });
     this.child = c;
     // the receiver must win the processor during a burst (what it does not read in time is lost, what the
     // parent has not decoded yet only waits): let it run ahead
@@ -114,6 +119,7 @@ export class EventStream {
   stop(): void {
     this.stopped = true;
     this.child?.kill('SIGKILL');
+    this.netns?.close();
   }
 
   private fail(kind: 'open' | 'receive', cause: SocketCause): void {
@@ -195,6 +201,11 @@ export interface EventSubscription {
    * kernel drops the events it rejects before they reach the socket. Where it cannot be attached, every event comes.
    */
   kernelFilter?: readonly SockFilter[];
+  /**
+   * the network namespace to receive the events of (a name under /run/netns, a path, or an open descriptor); the
+   * receiver enters it, this process stays where it is
+   */
+  netns?: NetnsSpec;
 }
 
 /** A stream of events that has not started yet; stop() ends it for good. */
@@ -217,9 +228,26 @@ export function subscriptionGroups(sub: Pick<EventSubscription, 'table' | 'event
 }
 
 /** The kernel's event stream for a subscription, received by the receiver process. */
+/**
+ * Throws a NetlinkError when the namespace cannot be used (ENOENT, EINVAL, EPERM): it is opened and entered here
+ * once, so the error comes at once rather than from the receiver.
+ */
 export function openEventStream(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
   const program = sub.kernelFilter ? encodeProgram(sub.kernelFilter) : undefined;
-  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false, program);
+  const netns = sub.netns === undefined ? undefined : checkedNetns(sub.netns);
+  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false, program, netns);
+}
+
+/** A descriptor of the namespace, known to be one this process may enter. */
+function checkedNetns(spec: NetnsSpec): NetnsHandle {
+  const ns = NetnsHandle.open(spec);
+  try {
+    inNetns(ns.fd, () => undefined);
+  } catch (e) {
+    ns.close();
+    throw e;
+  }
+  return ns;
 }
 
 export interface SubscribeOptions {
@@ -233,6 +261,8 @@ export interface SubscribeOptions {
   onError?: (err: { kind: 'open' | 'receive'; errno: number; cause: SocketCause }) => void;
   /** called once the socket has joined its groups: events from then on are received */
   onReady?: () => void;
+  /** the network namespace whose events to receive (see EventSubscription.netns); a bad one throws a NetlinkError */
+  netns?: NetnsSpec;
 }
 
 /**
@@ -248,7 +278,7 @@ export function subscribeEvents(
   const events = { new: types.includes('new'), update: types.includes('update'), destroy: types.includes('destroy') };
   let readyCalled = false;
   const stream: EventSource = openEventStream(
-    { table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true },
+    { table: 'conntrack', events, bufferSize: opts.bufferSize, programNames: true, netns: opts.netns },
     {
       message: (buf, off, len, type, flags, pid, program) => onEvent(decodeFlow(buf, off, len), flowEventKind(type, flags), pid, program),
       loss: opts.onLoss,

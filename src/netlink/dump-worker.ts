@@ -8,6 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { NLMSG, NLMSG_HDRLEN } from './constants.js';
+import { inNetns } from './netns.js';
 import { causeOf, EMPTY, type OpenSocket, openNetfilterSocket, quietReads, readDatagram, type SocketCause } from './raw-socket.js';
 import { DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
 
@@ -69,7 +70,10 @@ function endsRequest(d: Buffer): boolean {
 /** The socket, or the cause of its failure to open sent to the main thread (then this thread ends). */
 function open(): OpenSocket {
   try {
-    return openNetfilterSocket({ msgBufferSize: data.recvChunk, recvBufferSize: data.recvBufferSize, findFd: true });
+    const opts = { msgBufferSize: data.recvChunk, recvBufferSize: data.recvBufferSize, findFd: true };
+    if (data.netnsFd === undefined) return openNetfilterSocket(opts);
+    // setns(2) on the main thread does not carry over to this one: this thread enters the namespace itself
+    return inNetns(data.netnsFd, () => openNetfilterSocket(opts));
   } catch (e) {
     port.postMessage({ kind: 'error', cause: causeOf(e, 'socket') } satisfies DumpWorkerMessage);
     process.exit(0); // in a worker: ends this thread only

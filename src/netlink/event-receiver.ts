@@ -17,12 +17,16 @@
 // is forced past net.core.rmem_max where the process may (SO_RCVBUFFORCE). Both go through netlink/sockopt.ts
 // and are skipped when it cannot load: the parent filters everything again anyway.
 //
-//   node event-receiver.js GROUP[,GROUP...] RECVBUF names|- [PROGRAM]
+// With NETNS_FD (a descriptor of a network namespace, given by the parent) it moves into that namespace before it
+// opens its socket; program names are then looked up there too.
+//
+//   node event-receiver.js GROUP[,GROUP...] RECVBUF names|- [PROGRAM|- [NETNS_FD]]
 
-import { writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { NLMSG_HDRLEN } from './constants.js';
 import { ERRNO } from './errno.js';
+import { enterNetns } from './netns.js';
 import { ProgramNames } from './program-names.js';
 import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram, type SocketCause } from './raw-socket.js';
 import { CONTROL, causeValue, controlRecord, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
@@ -48,7 +52,9 @@ function writeOut(data: Buffer): void {
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
 const recvBuffer = Number(process.argv[3] ?? 0);
 const names = process.argv[4] === 'names' ? new ProgramNames() : undefined;
-const program = process.argv[5] ? Buffer.from(process.argv[5], 'hex') : undefined;
+const program = process.argv[5] && process.argv[5] !== '-' ? Buffer.from(process.argv[5], 'hex') : undefined;
+/** a descriptor of the network namespace to receive in (netns.ts): entered for good before the socket is opened */
+const netnsFd = process.argv[6] ? Number(process.argv[6]) : undefined;
 /**
  * Without -b: a burst of 100k events (loading and flushing a 50k-entry table) takes about 100 MiB of receive
  * buffer while the reader is busy; SO_RCVBUFFORCE gets that where SO_RCVBUF stops at net.core.rmem_max (the
@@ -77,6 +83,10 @@ let fd: number | undefined;
 /** the socket options through libc (sockopt.ts), loaded when there is a filter or a buffer to force */
 let setOptions: SocketOptions | undefined;
 try {
+  if (netnsFd !== undefined) {
+    enterNetns(netnsFd);
+    closeSync(netnsFd);
+  }
   ({ socket, fd } = openNetfilterSocket({ msgBufferSize: MAX_DATAGRAM, findFd: true }));
   // the filter goes on before the socket joins its groups: nothing unfiltered is queued
   const options = program || recvBuffer === 0 ? socketOptions() : undefined;

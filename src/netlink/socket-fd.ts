@@ -1,7 +1,7 @@
 // The file descriptor of a netlink socket the addon opened. The netlink package does not expose it; reading a
 // socket with read(2) into a buffer of our own (one datagram per call) saves the addon's per-datagram buffer,
 // its callback, and its poll of the socket (see event-receiver.ts and dump-worker.ts). Also the procfs readers
-// the program names of event senders need (program-names.ts): /proc/PID/fd and /proc/self/net/netlink.
+// the program names of event senders need (program-names.ts): /proc/PID/fd and /proc/thread-self/net/netlink.
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
@@ -26,17 +26,22 @@ export function socketFds(pid: number | 'self' = 'self'): Map<string, string> {
 }
 
 /**
- * The netlink sockets of one protocol in this network namespace (/proc/self/net/netlink): port id → socket inode.
- * Empty without /proc.
+ * The netlink sockets of one protocol in this thread's network namespace (/proc/thread-self/net/netlink; a thread
+ * that entered another namespace to open a socket there sees that one, where /proc/self/net is the main
+ * thread's): port id → socket inode. Empty without /proc.
  */
 export function netlinkSockets(protocol: number): Map<number, string> {
   const out = new Map<number, string>();
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/net/netlink', 'latin1');
-  } catch {
-    return out;
+  let text: string | undefined;
+  for (const file of ['/proc/thread-self/net/netlink', '/proc/self/net/netlink']) {
+    try {
+      text = readFileSync(file, 'latin1');
+      break;
+    } catch {
+      // thread-self is Linux 3.17+
+    }
   }
+  if (text === undefined) return out;
   for (const line of text.split('\n').slice(1)) {
     // sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode
     const f = line.trim().split(/\s+/);

@@ -21,6 +21,8 @@ export interface DumpWorkerData {
   control: SharedArrayBuffer;
   maxInFlight: number;
   batchSize: number;
+  /** the network namespace to open the socket in: a descriptor of the receiver's, closed by the main thread when it exits */
+  netnsFd?: number;
 }
 
 /** Messages to the main thread; a batch's buffer comes back to the receiver (transferred) for reuse. */

@@ -7,7 +7,16 @@ import { DecodeError } from './attributes.js';
 import { NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
 import { ERRNO } from './errno.js';
 import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
-import { NetlinkError, openNetfilterSocket, type RawSocket, toNetlinkError, unknownCause } from './raw-socket.js';
+import { inNetns, NetnsHandle } from './netns.js';
+import {
+  NetlinkError,
+  type OpenOptions,
+  type OpenSocket,
+  openNetfilterSocket,
+  type RawSocket,
+  toNetlinkError,
+  unknownCause,
+} from './raw-socket.js';
 import { DUMP_BATCH_SIZE, DUMP_MAX_IN_FLIGHT, DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
 
 export { NetlinkError, toNetlinkError } from './raw-socket.js';
@@ -41,6 +50,16 @@ export interface SocketOptions {
   recvBufferSize?: number;
   /** the largest datagram expected (the addon allocates, and zeroes, this much for each one it reads) */
   msgBufferSize?: number;
+  /**
+   * an open descriptor of the network namespace to open the socket in (netns.ts), and the threaded dump's receiver's
+   * socket too; it must stay open while the socket may start a threaded dump
+   */
+  netnsFd?: number;
+}
+
+/** Opens a socket in the namespace of `netnsFd` (see netns.ts), or in this thread's own when it is undefined. */
+export function openSocketIn(netnsFd: number | undefined, opts: OpenOptions): OpenSocket {
+  return netnsFd === undefined ? openNetfilterSocket(opts) : inNetns(netnsFd, () => openNetfilterSocket(opts));
 }
 
 export class NfnlSocket {
@@ -48,6 +67,7 @@ export class NfnlSocket {
   private readonly pending = new Map<number, Pending>();
   private nextSeq: number;
   private closed = false;
+  private readonly netnsFd?: number;
   /** multicast messages (nlmsg_seq 0, not a reply to us) */
   onMulticast?: (buf: Buffer, rinfoPort: number) => void;
   /** socket errors while no request is pending (e.g. ENOBUFS on an event socket) */
@@ -56,7 +76,8 @@ export class NfnlSocket {
   tap?: (datagram: Buffer) => void;
 
   constructor(opts: SocketOptions = {}) {
-    this.raw = openNetfilterSocket({
+    this.netnsFd = opts.netnsFd;
+    this.raw = openSocketIn(opts.netnsFd, {
       msgBufferSize: opts.msgBufferSize ?? RECV_CHUNK,
       recvBufferSize: opts.recvBufferSize,
       groups: opts.groups,
@@ -127,7 +148,16 @@ export class NfnlSocket {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
     const seq = this.takeSeq();
     const control = new DumpControl();
+    // the receiver is another thread: it enters the namespace itself, with a descriptor of its own (closed here
+    // when it has exited: the client may be closed meanwhile)
+    let netns: NetnsHandle | undefined;
+    try {
+      netns = this.netnsFd === undefined ? undefined : NetnsHandle.open(this.netnsFd);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const workerData: DumpWorkerData = {
+      netnsFd: netns?.fd,
       request: encodeRequest(req, seq),
       seq,
       recvChunk: RECV_CHUNK,
@@ -200,6 +230,7 @@ export class NfnlSocket {
       worker.on('error', (e) => settle(e));
       worker.on('exit', () => {
         exited = true;
+        netns?.close();
         // batches it posted before leaving may still be waiting here
         if (!draining && queue.length === 0) settle(receiverLeft());
         finishWith();
