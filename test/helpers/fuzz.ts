@@ -40,6 +40,24 @@ export function seeds(fixtures: string): Buffer[] {
 const clock = fixedClock(1_800_000_000);
 const labels = parseLabelMap('0 foo\n1 bar\n');
 
+/**
+ * Copies of messages with a few payload bytes changed (after nlmsghdr and nfgenmsg): other ports, addresses,
+ * protocols, marks, states, attribute types. The random generator is the caller's (rng(seed)).
+ */
+export function flipPayloadBytes(msgs: Buffer[], count: number, next: () => number): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < count; i++) out.push(flipPayload(msgs[Math.floor(next() * msgs.length)], next));
+  return out;
+}
+
+/** A copy of one message with one to three payload bytes changed. */
+export function flipPayload(msg: Buffer, next: () => number): Buffer {
+  const m = Buffer.from(msg);
+  const flips = 1 + Math.floor(next() * 3);
+  for (let f = 0; f < flips; f++) m[20 + Math.floor(next() * (m.length - 20))] = Math.floor(next() * 256);
+  return m;
+}
+
 /** Mutates a datagram in one of several ways: truncate, flip bytes, rewrite a length field, splice, random. */
 export function mutate(d: Buffer, r: () => number): Buffer {
   const b = Buffer.from(d);

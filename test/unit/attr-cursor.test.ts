@@ -2,7 +2,24 @@
 // reads, padding, flag bits, unknown types, and the ways a walk ends early.
 
 import { describe, expect, it } from 'vitest';
-import { AttrCursor, type AttrNode, bytes, encodeAttrsToBuffer, nest, str, u16be, u32be, u64be, u8 } from '../../src/netlink/attributes.js';
+import {
+  AttrCursor,
+  type AttrNode,
+  bytes,
+  encodeAttrsToBuffer,
+  findAttr,
+  findLastAttr,
+  NLA_ABSENT,
+  NLA_MALFORMED,
+  nest,
+  nlaLen,
+  nlaType,
+  str,
+  u16be,
+  u32be,
+  u64be,
+  u8,
+} from '../../src/netlink/attributes.js';
 import { NLA_ALIGN, NLA_F_NET_BYTEORDER, NLA_HDRLEN } from '../../src/netlink/constants.js';
 
 /** Every attribute of a walk as [type, payload length], nested ones (NLA_F_NESTED) as [type, children]. */
@@ -165,5 +182,26 @@ describe('AttrCursor', () => {
     }
     c.reset(buf, 20, 20);
     expect([c.next(), c.bad]).toEqual([false, false]);
+  });
+});
+
+describe('findAttr / findLastAttr (the walk as free functions)', () => {
+  const buf = encodeAttrsToBuffer([u32be(3, 1), nest(1, u8(1, 6)), u32be(3, 2), bytes(9, Uint8Array.of(1))]);
+  it('give the header offset of the first / last attribute of a type, or NLA_ABSENT', () => {
+    expect(findAttr(buf, 0, buf.length, 3)).toBe(0);
+    expect(findLastAttr(buf, 0, buf.length, 3)).toBe(8 + 12);
+    expect(nlaType(buf, findAttr(buf, 0, buf.length, 1))).toBe(1);
+    expect(nlaLen(buf, findAttr(buf, 0, buf.length, 9))).toBe(NLA_HDRLEN + 1);
+    expect(findAttr(buf, 0, buf.length, 7)).toBe(NLA_ABSENT);
+    expect(findLastAttr(buf, 0, buf.length, 7)).toBe(NLA_ABSENT);
+  });
+  it('say NLA_MALFORMED at a bad header on the way, and ignore trailing bytes shorter than a header', () => {
+    const bad = Buffer.from(buf);
+    bad.writeUInt16LE(0xff, 8); // the nest's length runs past the end
+    expect(findAttr(bad, 0, bad.length, 3)).toBe(0);
+    expect(findAttr(bad, 0, bad.length, 9)).toBe(NLA_MALFORMED);
+    expect(findLastAttr(bad, 0, bad.length, 3)).toBe(NLA_MALFORMED);
+    const short = Buffer.concat([buf, Buffer.of(5, 0, 9)]);
+    expect(findLastAttr(short, 0, short.length, 9)).toBe(buf.length - 8);
   });
 });

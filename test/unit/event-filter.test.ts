@@ -16,7 +16,7 @@ import { BPF, BpfAssembler, decodeProgram, encodeProgram, NEXT } from '../../src
 import { NFNL_SUBSYS } from '../../src/netlink/constants.js';
 import { forEachMessage } from '../../src/netlink/framing.js';
 import { runBpf } from '../helpers/bpf-vm.js';
-import { rng, seeds } from '../helpers/fuzz.js';
+import { flipPayloadBytes, rng, seeds } from '../helpers/fuzz.js';
 
 const FIXTURES = join(__dirname, '../../fixtures');
 
@@ -33,17 +33,7 @@ function capturedMessages(): Buffer[] {
 }
 
 /** Copies with a few payload bytes changed: other ports, addresses, protocols, marks, states. */
-function mutated(msgs: Buffer[], count: number): Buffer[] {
-  const next = rng(0x16);
-  const out: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const m = Buffer.from(msgs[Math.floor(next() * msgs.length)]);
-    const flips = 1 + Math.floor(next() * 3);
-    for (let f = 0; f < flips; f++) m[20 + Math.floor(next() * (m.length - 20))] = Math.floor(next() * 256);
-    out.push(m);
-  }
-  return out;
-}
+const mutated = (msgs: Buffer[], count: number): Buffer[] => flipPayloadBytes(msgs, count, rng(0x16));
 
 const queryOf = (line: string): FlowQuery => {
   const req = resolveRequest(parseArgs(['conntrack', '-E', ...line.split(' ').filter(Boolean)], {}));
