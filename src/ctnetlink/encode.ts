@@ -1,7 +1,7 @@
 // Encoding what conntrack sends: tuples from the command-line template (libnetfilter_conntrack's
 // nfct_build_tuple_raw) and the kernel-side dump filter (CTA_FILTER).
 
-import { AttrNode, AttrSink, bytes, nest, TreeBuilder, u16be, u32be, u8 } from '../netlink/attributes.js';
+import { AttrNode, AttrSink, bytes, nest, TreeBuilder, u16be, u32host, u8 } from '../netlink/attributes.js';
 import { AF } from '../netlink/constants.js';
 import { CTA, CTA_FILTER, CTA_FILTER_FLAG, CTA_IP, CTA_PROTO, CTA_TUPLE, IPPROTO } from './constants.js';
 
@@ -81,7 +81,8 @@ export function tupleAttr(type: number, t: TupleSpec): AttrNode {
 export type TupleFilter = Pick<TupleSpec, 'l3' | 'src' | 'dst' | 'protonum' | 'srcPort' | 'dstPort'>;
 
 /**
- * CTA_TUPLE_ORIG with only the filtered fields, plus CTA_FILTER{ORIG_FLAGS, REPLY_FLAGS=0} naming them
+ * CTA_TUPLE_ORIG with only the filtered fields, plus CTA_FILTER{ORIG_FLAGS, REPLY_FLAGS=0} naming them (host-order
+ * NLA_U32s: sent big-endian they name unknown bits, the kernel refuses the filter and the dump runs unfiltered)
  * (net/netfilter/nf_conntrack_netlink.c ctnetlink_parse_tuple_filter / ctnetlink_filter_match_tuple).
  */
 export function tupleFilterAttrs(f: TupleFilter): AttrNode[] {
@@ -112,5 +113,5 @@ export function tupleFilterAttrs(f: TupleFilter): AttrNode[] {
   const tuple: AttrNode[] = [];
   if (ip.length) tuple.push(nest(CTA_TUPLE.IP, ...ip));
   if (proto.length) tuple.push(nest(CTA_TUPLE.PROTO, ...proto));
-  return [nest(CTA.TUPLE_ORIG, ...tuple), nest(CTA.FILTER, u32be(CTA_FILTER.ORIG_FLAGS, flags), u32be(CTA_FILTER.REPLY_FLAGS, 0))];
+  return [nest(CTA.TUPLE_ORIG, ...tuple), nest(CTA.FILTER, u32host(CTA_FILTER.ORIG_FLAGS, flags), u32host(CTA_FILTER.REPLY_FLAGS, 0))];
 }

@@ -238,6 +238,12 @@ export const u32be = (type: number, v: number): AttrNode => ({
   type,
   data: Uint8Array.of((v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff),
 });
+/** A u32 in host order (NLA_U32, which the kernel reads with nla_get_u32: CTA_FILTER's flags), as libmnl's mnl_attr_put_u32. */
+export const u32host = (type: number, v: number): AttrNode => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v >>> 0); // host order: little-endian on every platform this package supports (see above)
+  return { type, data: b };
+};
 export const u64be = (type: number, v: bigint): AttrNode => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(BigInt.asUintN(64, v));
