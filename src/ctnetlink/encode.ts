@@ -89,12 +89,14 @@ export function tupleFilterAttrs(f: TupleFilter): AttrNode[] {
   let flags = 0;
   const ip: AttrNode[] = [];
   const v6 = f.l3 === AF.INET6;
-  if (f.src) {
-    ip.push(bytes(v6 ? CTA_IP.V6_SRC : CTA_IP.V4_SRC, f.src));
+  // IPv6 addresses are left to the caller: the kernel's IPv6 address match is inverted (ctnetlink_filter_match_tuple
+  // tests `!ipv6_addr_cmp()`, so it drops exactly the entries with the address; seen on 6.18)
+  if (f.src && !v6) {
+    ip.push(bytes(CTA_IP.V4_SRC, f.src));
     flags |= CTA_FILTER_FLAG.CTA_IP_SRC;
   }
-  if (f.dst) {
-    ip.push(bytes(v6 ? CTA_IP.V6_DST : CTA_IP.V4_DST, f.dst));
+  if (f.dst && !v6) {
+    ip.push(bytes(CTA_IP.V4_DST, f.dst));
     flags |= CTA_FILTER_FLAG.CTA_IP_DST;
   }
   const proto: AttrNode[] = [];

@@ -26,7 +26,10 @@ export interface DumpFilter {
   mark?: U32Filter;
   /** CTA_STATUS + CTA_STATUS_MASK (kernel >= 5.15) */
   status?: U32Filter;
-  /** CTA_TUPLE_ORIG + CTA_FILTER (kernel >= 5.8): exact original-direction addresses, protocol, ports */
+  /**
+   * CTA_TUPLE_ORIG + CTA_FILTER (kernel >= 5.8): exact original-direction addresses, protocol, ports. IPv6 addresses
+   * are not sent (the kernel's IPv6 address match is inverted, see tupleFilterAttrs): check them on what arrives.
+   */
   tuple?: TupleFilter;
 }
 

@@ -145,6 +145,15 @@ describe.skipIf(skipReason)('the README library examples, run against the kernel
     const got = `${lines.slice(0, -2).join('\n')}\n`;
     expect(diffTolerant(sortedLines(want.stdout).join('\n'), sortedLines(got).join('\n'))).toBeUndefined();
     expect(refCount()).toBe('6\n');
+    // the original tuple's filter is the kernel's too (CTA_FILTER): dump() yields only what it selected
+    const program = `import { ConntrackClient } from 'conntrack-ts';
+      const c = ConntrackClient.open();
+      for await (const f of c.dump({ family: 2, tuple: { l3: 2, protonum: 6, dstPort: 443 } })) console.log(f.orig.srcPort);
+      c.close();`;
+    writeFileSync(join(dir, 'tuple-filter.mjs'), program);
+    const k = runSh(NS, `node ${join(dir, 'tuple-filter.mjs')}`);
+    expect(k.stderr).toBe('');
+    expect(sortedLines(k.stdout)).toEqual(['1000', '1001', '1004']);
   });
 
   it('flushes one family, then the table', () => {
