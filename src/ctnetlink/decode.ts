@@ -1,6 +1,7 @@
 // Decoding ctnetlink messages into the model. Hand-rolled attribute loops (one per nesting level) keep a
 // million-entry dump fast; every unknown attribute is kept raw, and errors name the attribute path.
 
+import { ctFamily } from './raw-view.js';
 import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE, readU64BE } from '../netlink/attributes.js';
 import { NLA_TYPE_MASK } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
@@ -361,7 +362,7 @@ export class FlowDecoder {
   private readonly scratch: Scratch = { flow: newFlow(0), orig: newTuple(0), reply: newTuple(0), master: newTuple(0) };
   decode(buf: Buffer, off: number, len: number): Flow {
     if (len < ATTRS_OFFSET) throw new DecodeError(`conntrack message of ${len} bytes is shorter than its headers`);
-    return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, buf[off + 16], this.scratch);
+    return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, ctFamily(buf, off), this.scratch);
   }
 }
 
@@ -525,7 +526,7 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
 /** Decodes the conntrack message buf[off, off+len) (nlmsghdr included). */
 export function decodeFlow(buf: Buffer, off: number, len: number): Flow {
   if (len < ATTRS_OFFSET) throw new DecodeError(`conntrack message of ${len} bytes is shorter than its headers`);
-  return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, buf[off + 16]);
+  return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, ctFamily(buf, off));
 }
 
 /** IPCTNL_MSG_CT_GET_STATS_CPU reply: the CPU is nfgen res_id; u32 attributes kept in the order sent. */

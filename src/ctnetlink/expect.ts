@@ -4,6 +4,7 @@
 // libnetfilter_conntrack 1.0.9 makes of it when printing (its cross-wired layer-3 numbers, see
 // src/format/expect.ts) is the formatter's business, not the decoder's.
 
+import { ctFamily } from './raw-view.js';
 import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE } from '../netlink/attributes.js';
 import { NLA_TYPE_MASK, NLM_F } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
@@ -142,7 +143,7 @@ export function decodeExpectAttrs(buf: Buffer, start: number, end: number, famil
 export function decodeExpect(buf: Buffer, off: number, len: number): Expect {
   if (len < ATTRS_OFFSET) throw new DecodeError(`expectation message of ${len} bytes is shorter than its headers`);
   if (off + len > buf.length) throw new DecodeError(`expectation message of ${len} bytes runs past the ${buf.length}-byte buffer`);
-  return decodeExpectAttrs(buf, off + ATTRS_OFFSET, off + len, buf[off + 16]);
+  return decodeExpectAttrs(buf, off + ATTRS_OFFSET, off + len, ctFamily(buf, off));
 }
 
 /**

@@ -1,5 +1,6 @@
 // One request builder per ctnetlink operation, with its netlink flags spelled out.
 
+import { ctFamily } from './raw-view.js';
 import { AttrNode, u32be } from '../netlink/attributes.js';
 import { AF, NFNETLINK_V1, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
@@ -168,7 +169,7 @@ const IDENTITY = new Set<number>([CTA.TUPLE_ORIG, CTA.TUPLE_REPLY, CTA.ZONE]);
  * protocol). No NLM_F_ACK: a batch's sender asks for it on its last message.
  */
 export function writeDeleteFromMessage(w: NlWriter, buf: Buffer, off: number, len: number, seq: number): void {
-  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, buf[off + 16], seq);
+  const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, ctFamily(buf, off), seq);
   let a = off + ATTRS_OFFSET;
   const end = off + len;
   while (a + 4 <= end) {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REF, REPO, runOurs, runRef, runSh, skipReason, waitListeners } from '../helpers/netns.js';
+import { netnsAdd, netnsDel, REF, REPO, runOurs, runRef, runSh, skipReason, waitListeners, waitUntil } from '../helpers/netns.js';
 
 const A = `ctit-nsa-${process.pid}`;
 const B = `ctit-nsb-${process.pid}`;
@@ -284,7 +284,7 @@ describe.skipIf(skipReason)('conntrack --netns against ip netns exec conntrack',
       ${REF} -E -e NEW > ${out}.ref 2>&1 & r=$!
       ${waitListeners(2)}
       ${REF} -I -s 10.5.0.1 -d 10.5.0.2 -p udp --sport 1 --dport 2 -t 30 >/dev/null 2>&1
-      for _i in $(seq 100); do grep -q 10.5.0.1 ${out}.ours && grep -q 10.5.0.1 ${out}.ref && break; sleep 0.1; done
+      ${waitUntil(`grep -q 10.5.0.1 ${out}.ours && grep -q 10.5.0.1 ${out}.ref`)}
       kill -INT $o $r; wait $o; echo "ours $?"; wait $r; echo "ref $?"
       echo ---; cat ${out}.ours; echo ---; cat ${out}.ref; rm -f ${out}.ours ${out}.ref`,
       { timeoutMs: 30_000 },
