@@ -29,6 +29,7 @@ import { ExpectHandler, ExpectOperations } from './expect-ops.js';
 import { EventSource, EventStreamHandlers, EventSubscription, openEventStream } from './event-stream.js';
 import type { TupleTemplate } from './template.js';
 import type { Transport } from './transport.js';
+import { streamOf } from './stream.js';
 
 export interface DumpOptions extends DumpFilter {
   table?: DumpTable;
@@ -175,56 +176,15 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
   /**
    * The entries of a table, decoded, as the kernel dumps them (filtered by what it can filter: family, mark,
    * status, original tuple). The dump is received on its own thread (unless `threaded: false`) and pauses while
-   * the consumer is DUMP_HIGH_WATER entries behind, so a dump of any size holds at most that many entries and one
+   * the consumer is DUMP_HIGH_WATER entries behind, so a dump of any size holds at most twice that many entries and one
    * batch of datagrams in memory. With `threaded: false` it cannot pause: what the consumer has not taken waits.
    */
-  async *dump(opts: DumpOptions = {}): AsyncIterable<Flow> {
-    const queue: Flow[] = [];
-    let wake: (() => void) | undefined;
-    let resume: (() => void) | undefined;
-    let end: { error?: unknown } | undefined;
-    const signal = (): void => {
-      wake?.();
-      wake = undefined;
-    };
+  dump(opts: DumpOptions = {}): AsyncIterable<Flow> {
     const threaded = opts.threaded ?? true;
-    const done = this.dumpRaw({ ...opts, threaded }, (buf, off, len) => {
-      queue.push(decodeFlow(buf, off, len));
-      signal();
-      if (queue.length < DUMP_HIGH_WATER || threaded === false) return undefined;
-      return new Promise<void>((r) => (resume = r));
-    }).then(
-      () => {
-        end = {};
-        signal();
-      },
-      (e: unknown) => {
-        end = { error: e };
-        signal();
-      },
+    return streamOf<Flow>(
+      (push) => this.dumpRaw({ ...opts, threaded }, (buf, off, len) => push(decodeFlow(buf, off, len))),
+      threaded === false ? undefined : DUMP_HIGH_WATER,
     );
-    try {
-      for (;;) {
-        if (queue.length) {
-          // taken in chunks: shift() on a long array is linear
-          const chunk = queue.splice(0, queue.length);
-          resume?.();
-          resume = undefined;
-          yield* chunk;
-          continue;
-        }
-        if (end) {
-          if (end.error !== undefined) throw end.error;
-          return;
-        }
-        await new Promise<void>((r) => (wake = r));
-      }
-    } finally {
-      // a consumer that stopped early: let the receiver run to the end (its messages are dropped)
-      resume?.();
-      queue.length = 0;
-      await done;
-    }
   }
 
   /** Collects a dump into an array (for small tables and tests). */

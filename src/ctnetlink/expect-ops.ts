@@ -7,6 +7,7 @@ import { ERRNO } from '../netlink/errno.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { MessageHandler, NetlinkError } from '../netlink/socket.js';
 import { decodeExpect, type Expect } from './expect.js';
+import { streamOf } from './stream.js';
 import { deleteExpect, dumpExpect, ExpectSpec, flushExpect, getExpect, newExpect } from './requests.js';
 import type { TupleTemplate } from './template.js';
 import { type TupleInput, tupleSpecOf } from './flow-spec.js';
@@ -54,11 +55,12 @@ export class ExpectOperations {
     return this.requester.request(dumpExpect(family), (buf, off, len) => onExpect(decodeExpect(buf, off, len)));
   }
 
-  /** The expectations of one family (AF_INET by default, as conntrack's -L expect). */
-  async *dumpExpect(filter: { family?: number } = {}): AsyncIterable<Expect> {
-    const all: Expect[] = [];
-    await this.forEachExpect(filter.family ?? AF.INET, (e) => all.push(e));
-    yield* all;
+  /**
+   * The expectations of one family (AF_INET by default, as conntrack's -L expect), yielded as they arrive. The
+   * dump cannot pause: what the consumer has not taken yet waits in memory (expectation tables are small).
+   */
+  dumpExpect(filter: { family?: number } = {}): AsyncIterable<Expect> {
+    return streamOf<Expect>((push) => this.forEachExpect(filter.family ?? AF.INET, (e) => void push(e)));
   }
 
   /**
