@@ -246,13 +246,14 @@ describe.skipIf(skipReason)('-E expect: ours and the reference listening side by
         bash -c 'exec -a conntrack /usr/sbin/conntrack "$@"' _ ${a} > exref.out 2> exref.err & r=$!
         CONNTRACK_ARGV0=conntrack node ${REPO}/bin/conntrack ${a} > exours.out 2> exours.err & o=$!
         ${waitListeners(2)}
-        node ${REPO}/test/helpers/ftp-pasv.mjs 21 40100
+        node ${REPO}/test/helpers/ftp-pasv.mjs 21 40100 || echo 'ftp exchange failed' >&2
         ${waitCaughtUp(['exref.out', 'exours.out'])}
         conntrack -F expect 2>/dev/null; conntrack -F 2>/dev/null
         ${waitCaughtUp(['exref.out', 'exours.out'])}
         kill -INT $r $o
         wait $r $o`;
-      runSh(NS, script, { timeoutMs: 30_000 });
+      const run = runSh(NS, script, { timeoutMs: 90_000 });
+      expect(run.stderr).not.toMatch(/ftp/);
       const read = (f: string): string => readFileSync(`${OUT}/${f}`, 'latin1');
       const norm = (s: string): string => s.replace(/^\[\d+ *\.\d+ *\]\t/gm, '[TS]\t').replace(/<when>.*?<\/when>/g, '<when/>');
       expect(read('exref.out')).toMatch(/NEW|type="new"/);
