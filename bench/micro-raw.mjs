@@ -1,5 +1,6 @@
 // Microbenchmark of the raw readers over the captured conntrack messages (fixtures/kernel/*.hex): ns per message
-// for the raw prefilter (-p tcp --dport 443), tally's raw field readers, the decoder and the -D delete copy.
+// for the raw prefilter (-p tcp --dport 443), tally's raw field readers, the decoder, the -D delete copy and the
+// expectation decoder (over the captured expectation messages).
 // Runs against the compiled library: `npm run build && node bench/micro-raw.mjs [processes] [rounds]`.
 // Each case runs alone in a process of its own, several times: in one shared loop the call site would see every
 // case's function (megamorphic) and the cases would slow each other down. Reported: the median over processes of
@@ -13,20 +14,25 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (p) => import(join(root, 'dist', p));
 // messages per round: the slow cases get fewer, so that a run stays short
-const BUDGET = { decode: 300_000, delete: 600_000 };
-const CASES = ['prefilter', 'tally-dport', 'tally-src', 'tally-mark', 'decode', 'delete'];
+const BUDGET = { decode: 300_000, delete: 600_000, expect: 300_000 };
+const CASES = ['prefilter', 'tally-dport', 'tally-src', 'tally-proto', 'tally-mark', 'tally-zone', 'decode', 'delete', 'expect'];
 const LABEL = {
   prefilter: 'prefilter -p tcp --dport 443',
   'tally-dport': 'tally raw dport',
   'tally-src': 'tally raw src',
+  'tally-proto': 'tally raw proto',
   'tally-mark': 'tally raw mark',
+  'tally-zone': 'tally raw zone',
   decode: 'FlowDecoder.decode',
   delete: 'writeDeleteFromMessage',
+  expect: 'decodeExpect',
 };
 
-async function messages() {
+/** The conntrack entry messages (IPCTNL_MSG_CT_NEW / _DELETE), or with `expect` the expectation messages. */
+async function messages(expect) {
   const { forEachMessage } = await dist('netlink/framing.js');
-  // every conntrack entry message (IPCTNL_MSG_CT_NEW / _DELETE of subsystem 1) of the captures, end to end
+  // every conntrack entry message (IPCTNL_MSG_CT_NEW / _DELETE of subsystem 1) of the captures, end to end, or
+  // every expectation message (IPCTNL_MSG_EXP_NEW / _DELETE of subsystem 2)
   const msgs = [];
   const dir = join(root, 'fixtures', 'kernel');
   for (const f of readdirSync(dir).filter((n) => n.endsWith('.hex'))) {
@@ -35,7 +41,8 @@ async function messages() {
       const d = Buffer.from(line.trim(), 'hex');
       try {
         forEachMessage(d, (off, len, type) => {
-          if (type === 0x100 || type === 0x102) msgs.push(Buffer.from(d.subarray(off, off + len)));
+          const want = expect ? type === 0x200 || type === 0x202 : type === 0x100 || type === 0x102;
+          if (want) msgs.push(Buffer.from(d.subarray(off, off + len)));
         });
       } catch {}
     }
@@ -59,7 +66,9 @@ async function caseFn(name) {
     }
     case 'tally-dport':
     case 'tally-src':
-    case 'tally-mark': {
+    case 'tally-proto':
+    case 'tally-mark':
+    case 'tally-zone': {
       const { rawFieldReader } = await dist('ctnetlink/raw-fields.js');
       const read = rawFieldReader(name.slice(6));
       return (b, o, l) => read(b, o, l) !== -2;
@@ -80,13 +89,17 @@ async function caseFn(name) {
         return true;
       };
     }
+    case 'expect': {
+      const { decodeExpect } = await dist('ctnetlink/expect.js');
+      return (b, o, l) => decodeExpect(b, o, l) !== undefined;
+    }
   }
   throw new Error(`no case ${name} (cases: ${CASES.join(' ')})`);
 }
 
 /** One case in this process: prints the median ns/message of `rounds` rounds. */
 async function runCase(name, rounds) {
-  const { all, offs, lens } = await messages();
+  const { all, offs, lens } = await messages(name === 'expect');
   const fn = await caseFn(name);
   const n = offs.length;
   const reps = Math.max(1, Math.floor((BUDGET[name] ?? 2_000_000) / n));
@@ -112,13 +125,13 @@ if (process.argv[2] === '--case') {
   const only = process.env.MICRO_ONLY ? process.env.MICRO_ONLY.split(',') : CASES;
   const self = fileURLToPath(import.meta.url);
   const results = Object.fromEntries(only.map((c) => [c, []]));
-  let n = 0;
+  const counts = {};
   // interleaved (case after case, process after process) so that a change in the machine's load hits every case
   for (let p = 0; p < procs; p++) {
     for (const c of only) {
       const out = JSON.parse(execFileSync(process.execPath, [self, '--case', c, String(rounds)], { encoding: 'utf8' }));
       results[c].push(out.median);
-      n = out.n;
+      counts[c] = out.n;
     }
   }
   for (const c of only) {
@@ -128,7 +141,7 @@ if (process.argv[2] === '--case') {
         .toFixed(1)
         .padStart(6)}  max ${Math.max(...xs)
         .toFixed(1)
-        .padStart(6)}  (${procs} processes, ${n} messages)`,
+        .padStart(6)}  (${procs} processes, ${counts[c]} messages)`,
     );
   }
 }

@@ -2,8 +2,20 @@
 // million-entry dump fast; every unknown attribute is kept raw, and errors name the attribute path.
 
 import { ctFamily } from './raw-view.js';
-import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE, readU64BE } from '../netlink/attributes.js';
-import { NLA_TYPE_MASK } from '../netlink/constants.js';
+import {
+  DecodeError,
+  nlaAlign,
+  nlaBad,
+  nlaLen,
+  nlaType,
+  RawAttr,
+  rawAttr,
+  readCString,
+  readU16BE,
+  readU32BE,
+  readU64BE,
+} from '../netlink/attributes.js';
+import { NLA_HDRLEN } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import { formatIPv4, formatIPv6 } from './addresses.js';
 import {
@@ -25,18 +37,24 @@ import {
 } from './constants.js';
 import type { Counters, CpuStats, DccpInfo, Flow, GlobalStats, SctpInfo, SeqAdj, TcpInfo, Tuple } from './model.js';
 
+// The walks read these through module-local bindings: V8 (Node 20) loads an imported binding through its module
+// cell at each use, which slows a per-attribute loop (see src/netlink/attributes.ts).
+const nlaLen_ = nlaLen;
+const nlaType_ = nlaType;
+const nlaBad_ = nlaBad;
+const nlaAlign_ = nlaAlign;
+const HDRLEN = NLA_HDRLEN;
+
 type Visit = (type: number, from: number, to: number) => void;
 
-/** Attribute walk with the bounds checks of forEachAttr, inlined for the hot path. */
+/** Calls visit(type, payloadStart, payloadEnd) for each attribute of buf[start, end); a bad length names `path`. */
 function walk(buf: Buffer, start: number, end: number, path: string, visit: Visit): void {
   let off = start;
-  while (off + 4 <= end) {
-    const len = buf[off] | (buf[off + 1] << 8);
-    if (len < 4 || off + len > end) {
-      throw new DecodeError(`attribute at offset ${off - start} has bad length ${len}`, [path]);
-    }
-    visit((buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK, off + 4, off + len);
-    off += (len + 3) & ~3;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength(path, off, start, len);
+    visit(nlaType_(buf, off), off + HDRLEN, off + len);
+    off += nlaAlign_(len);
   }
 }
 
@@ -90,20 +108,20 @@ function badLength(path: string, off: number, start: number, len: number): never
 export function decodeTuple(buf: Buffer, start: number, end: number, family: number, path: string, into?: Tuple): Tuple {
   const t = into ? resetTuple(into, family) : newTuple(family);
   let off = start;
-  while (off + 4 <= end) {
-    const len = buf[off] | (buf[off + 1] << 8);
-    if (len < 4 || off + len > end) badLength(path, off, start, len);
-    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
-    const from = off + 4;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength(path, off, start, len);
+    const type = nlaType_(buf, off);
+    const from = off + HDRLEN;
     const to = off + len;
     if (type === CTA_TUPLE.IP) {
       let o = from;
-      while (o + 4 <= to) {
-        const l = buf[o] | (buf[o + 1] << 8);
-        if (l < 4 || o + l > to) badLength(path + ' > CTA_TUPLE_IP', o, from, l);
-        const a = o + 4;
+      while (o + HDRLEN <= to) {
+        const l = nlaLen_(buf, o);
+        if (nlaBad_(l, o, to)) badLength(path + ' > CTA_TUPLE_IP', o, from, l);
+        const a = o + HDRLEN;
         const b = o + l;
-        switch ((buf[o + 2] | (buf[o + 3] << 8)) & NLA_TYPE_MASK) {
+        switch (nlaType_(buf, o)) {
           case CTA_IP.V4_SRC:
             needIn(a, b, 4, path, 'CTA_IP_V4_SRC');
             t.src = formatIPv4(buf, a);
@@ -123,16 +141,16 @@ export function decodeTuple(buf: Buffer, start: number, end: number, family: num
           default:
             t.unknown = keep(t.unknown, buf, a, b);
         }
-        o += (l + 3) & ~3;
+        o += nlaAlign_(l);
       }
     } else if (type === CTA_TUPLE.PROTO) {
       let o = from;
-      while (o + 4 <= to) {
-        const l = buf[o] | (buf[o + 1] << 8);
-        if (l < 4 || o + l > to) badLength(`${path} > CTA_TUPLE_PROTO`, o, from, l);
-        const a = o + 4;
+      while (o + HDRLEN <= to) {
+        const l = nlaLen_(buf, o);
+        if (nlaBad_(l, o, to)) badLength(`${path} > CTA_TUPLE_PROTO`, o, from, l);
+        const a = o + HDRLEN;
         const b = o + l;
-        switch ((buf[o + 2] | (buf[o + 3] << 8)) & NLA_TYPE_MASK) {
+        switch (nlaType_(buf, o)) {
           case CTA_PROTO.NUM:
             needIn(a, b, 1, path, 'CTA_PROTO_NUM');
             t.protonum = buf[a];
@@ -163,7 +181,7 @@ export function decodeTuple(buf: Buffer, start: number, end: number, family: num
           default:
             t.unknown = keep(t.unknown, buf, a, b);
         }
-        o += (l + 3) & ~3;
+        o += nlaAlign_(l);
       }
     } else if (type === CTA_TUPLE.ZONE) {
       needIn(from, to, 2, path, 'CTA_TUPLE_ZONE');
@@ -171,7 +189,7 @@ export function decodeTuple(buf: Buffer, start: number, end: number, family: num
     } else {
       t.unknown = keep(t.unknown, buf, from, to);
     }
-    off += (len + 3) & ~3;
+    off += nlaAlign_(len);
   }
   return t;
 }
@@ -390,11 +408,11 @@ function resetFlow(f: Flow, family: number): Flow {
 export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family: number, scratch?: Scratch): Flow {
   const f = scratch ? resetFlow(scratch.flow, family) : newFlow(family);
   let off = start;
-  while (off + 4 <= end) {
-    const len = buf[off] | (buf[off + 1] << 8);
-    if (len < 4 || off + len > end) badLength('conntrack', off, start, len);
-    const type = (buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK;
-    const from = off + 4;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength('conntrack', off, start, len);
+    const type = nlaType_(buf, off);
+    const from = off + HDRLEN;
     const to = off + len;
     switch (type) {
       case CTA.TUPLE_ORIG:
@@ -437,7 +455,7 @@ export function decodeFlowAttrs(buf: Buffer, start: number, end: number, family:
       default:
         decodeRareAttr(buf, type, from, to, f);
     }
-    off += (len + 3) & ~3;
+    off += nlaAlign_(len);
   }
   return f;
 }

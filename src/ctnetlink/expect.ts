@@ -4,9 +4,20 @@
 // libnetfilter_conntrack 1.0.9 makes of it when printing (its cross-wired layer-3 numbers, see
 // src/format/expect.ts) is the formatter's business, not the decoder's.
 
-import { ctFamily } from './raw-view.js';
-import { DecodeError, RawAttr, rawAttr, readCString, readU16BE, readU32BE } from '../netlink/attributes.js';
-import { NLA_TYPE_MASK, NLM_F } from '../netlink/constants.js';
+import { ctAttrsStart, ctFamily } from './raw-view.js';
+import {
+  DecodeError,
+  nlaBad,
+  nlaLen,
+  nlaNext,
+  nlaType,
+  RawAttr,
+  rawAttr,
+  readCString,
+  readU16BE,
+  readU32BE,
+} from '../netlink/attributes.js';
+import { NLA_HDRLEN, NLM_F } from '../netlink/constants.js';
 import { ATTRS_OFFSET } from '../netlink/framing.js';
 import { CTA_EXPECT, CTA_EXPECT_NAT, IPCTNL_MSG_EXP } from './constants.js';
 import { decodeTuple } from './decode.js';
@@ -56,16 +67,20 @@ const NAMES: Record<number, string> = {
   [CTA_EXPECT.FN]: 'CTA_EXPECT_FN',
 };
 
+// The walk reads these through module-local bindings: V8 (Node 20) loads an imported binding through its module
+// cell at each use, which slows a per-attribute loop (see src/netlink/attributes.ts).
+const nlaLen_ = nlaLen;
+const nlaType_ = nlaType;
+const nlaBad_ = nlaBad;
+const nlaNext_ = nlaNext;
+const HDRLEN = NLA_HDRLEN;
+
 /** Calls visit(type, payloadStart, payloadEnd) for each attribute of buf[start, end); bad lengths name `path`. */
 function eachAttr(buf: Buffer, start: number, end: number, path: string[], visit: (type: number, from: number, to: number) => void): void {
-  let off = start;
-  while (off + 4 <= end) {
-    const len = buf[off] | (buf[off + 1] << 8);
-    if (len < 4 || off + len > end) {
-      throw new DecodeError(`attribute at offset ${off - start} has bad length ${len}`, path);
-    }
-    visit((buf[off + 2] | (buf[off + 3] << 8)) & NLA_TYPE_MASK, off + 4, off + len);
-    off += (len + 3) & ~3;
+  for (let off = start; off + HDRLEN <= end; off = nlaNext_(buf, off)) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) throw new DecodeError(`attribute at offset ${off - start} has bad length ${len}`, path);
+    visit(nlaType_(buf, off), off + HDRLEN, off + len);
   }
 }
 
@@ -139,11 +154,11 @@ export function decodeExpectAttrs(buf: Buffer, start: number, end: number, famil
   return e;
 }
 
-/** Decodes the expectation message buf[off, off+len) (nlmsghdr included; nfgen_family at off+16). */
+/** Decodes the expectation message buf[off, off+len) (nlmsghdr included). */
 export function decodeExpect(buf: Buffer, off: number, len: number): Expect {
   if (len < ATTRS_OFFSET) throw new DecodeError(`expectation message of ${len} bytes is shorter than its headers`);
   if (off + len > buf.length) throw new DecodeError(`expectation message of ${len} bytes runs past the ${buf.length}-byte buffer`);
-  return decodeExpectAttrs(buf, off + ATTRS_OFFSET, off + len, ctFamily(buf, off));
+  return decodeExpectAttrs(buf, ctAttrsStart(off), off + len, ctFamily(buf, off));
 }
 
 /**

@@ -1,18 +1,16 @@
 // One request builder per ctnetlink operation, with its netlink flags spelled out.
 
-import { ctFamily } from './raw-view.js';
-import { AttrNode, u32be } from '../netlink/attributes.js';
-import { AF, NFNETLINK_V1, NFNL_SUBSYS, NLM_F } from '../netlink/constants.js';
+import { ctAttrsStart, ctFamily } from './raw-view.js';
+import { AttrNode, nlaAlign, nlaBad, nlaLen, nlaType, u32be } from '../netlink/attributes.js';
+import { AF, NFNETLINK_V1, NFNL_SUBSYS, NLA_HDRLEN, NLM_F } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';
 import { CTA, CTA_EXPECT, IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from './constants.js';
 import { TupleFilter, tupleAttr, tupleFilterAttrs, TupleSpec, writeTuple } from './encode.js';
 import { entryAttrs, type EntrySpec, type TupleTemplate, writeEntry } from './template.js';
-import { ATTRS_OFFSET } from '../netlink/framing.js';
 import type { NlWriter } from '../netlink/writer.js';
 
 /** The message writer the batch paths encode with (-R keeps its lines' messages in one). */
 export { NlWriter } from '../netlink/writer.js';
-import { NLA_TYPE_MASK } from '../netlink/constants.js';
 
 export interface U32Filter {
   value: number;
@@ -160,6 +158,15 @@ export function flushConntrack(family: number, onlyFamily = false): NfRequest {
   return req;
 }
 
+// The delete copy walks through module-local bindings: V8 (Node 20) loads an imported binding through its module
+// cell at each use, which slows a per-attribute loop (see src/netlink/attributes.ts).
+const ctAttrsStart_ = ctAttrsStart;
+const nlaLen_ = nlaLen;
+const nlaType_ = nlaType;
+const nlaBad_ = nlaBad;
+const nlaAlign_ = nlaAlign;
+const HDRLEN = NLA_HDRLEN;
+
 /** The attributes that identify an entry for IPCTNL_MSG_CT_DELETE: both tuples (with their zones) and the zone. */
 const IDENTITY = new Set<number>([CTA.TUPLE_ORIG, CTA.TUPLE_REPLY, CTA.ZONE]);
 
@@ -170,13 +177,12 @@ const IDENTITY = new Set<number>([CTA.TUPLE_ORIG, CTA.TUPLE_REPLY, CTA.ZONE]);
  */
 export function writeDeleteFromMessage(w: NlWriter, buf: Buffer, off: number, len: number, seq: number): void {
   const start = w.beginMessage(NFNL_SUBSYS.CTNETLINK, IPCTNL_MSG_CT.DELETE, 0, ctFamily(buf, off), seq);
-  let a = off + ATTRS_OFFSET;
   const end = off + len;
-  while (a + 4 <= end) {
-    const alen = buf[a] | (buf[a + 1] << 8);
-    if (alen < 4 || a + alen > end) break;
-    const padded = (alen + 3) & ~3;
-    if (IDENTITY.has((buf[a + 2] | (buf[a + 3] << 8)) & NLA_TYPE_MASK)) w.rawPadded(buf, a, alen, padded);
+  for (let a = ctAttrsStart_(off); a + HDRLEN <= end; ) {
+    const alen = nlaLen_(buf, a);
+    if (nlaBad_(alen, a, end)) break;
+    const padded = nlaAlign_(alen);
+    if (IDENTITY.has(nlaType_(buf, a))) w.rawPadded(buf, a, alen, padded);
     a += padded;
   }
   w.endMessage(start);
