@@ -14,7 +14,7 @@ import { strerror } from '../netlink/errno.js';
 import { causeErrno, causeOf } from '../netlink/raw-socket.js';
 import { Clock, systemClock } from '../format/clock.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
-import type { CommandRequest } from '../commands/request.js';
+import type { CommandRequest, EventsRequest } from '../commands/request.js';
 import { listConntrack } from '../commands/list.js';
 import { count, stats } from '../commands/stats.js';
 import { deleteConntrack } from '../commands/delete.js';
@@ -175,14 +175,22 @@ async function dispatch(cmd: ParsedCommand, ctx: CommandContext, argv0: () => st
   return runRequest(resolveRequest(cmd), ctx, proc);
 }
 
+/**
+ * CONNTRACK_KERNEL_FILTER=off: every event reaches userspace (to compare, or on a kernel that misjudges);
+ * `receiver`: the filter stays, but the receiver process reads what passes it (to compare with the in-process reader).
+ */
+function withKernelFilterSetting(req: EventsRequest, setting: string | undefined): EventsRequest {
+  if (setting === 'off') return { ...req, kernelFilter: false };
+  return setting === 'receiver' ? { ...req, inProcess: false } : req;
+}
+
 /** The command of a request. */
 function runRequest(req: CommandRequest, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
   switch (req.kind) {
     case 'watch':
       return watch(req, ctx, proc);
     case 'events':
-      // CONNTRACK_KERNEL_FILTER=off: every event reaches userspace (to compare, or on a kernel that misjudges)
-      return events(process.env.CONNTRACK_KERNEL_FILTER === 'off' ? { ...req, kernelFilter: false } : req, ctx, proc);
+      return events(withKernelFilterSetting(req, process.env.CONNTRACK_KERNEL_FILTER), ctx, proc);
     case 'expect-list':
       return listExpect(req, ctx);
     case 'expect-count':

@@ -7,7 +7,7 @@ import { OutputClosed } from '../format/sink.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { errnoText, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';
-import { compileEventFilter } from '../filter/bpf.js';
+import { compileEventFilter, eventFilterDecidesAll } from '../filter/bpf.js';
 import { FlowFormat, writeFlowDefault } from '../format/default.js';
 import { flowJson } from '../format/json.js';
 import { formatFlowSave } from '../format/save.js';
@@ -138,6 +138,8 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
     };
     const expectTable = req.table === 'expect';
 
+    // what the kernel can decide of the filter it decides, before the events are queued (filter/bpf.ts)
+    const kernelFilter = expectTable || req.kernelFilter === false ? undefined : compileEventFilter(query);
     // conntrack events name the process behind their port (event_cb); expectation events do not
     const stream = ctx.client.events(
       {
@@ -145,8 +147,9 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
         events: req.events,
         bufferSize: req.bufferSize,
         programNames: !expectTable,
-        // what the kernel can decide of the filter it decides, before the events are queued (filter/bpf.ts)
-        kernelFilter: expectTable || req.kernelFilter === false ? undefined : compileEventFilter(query),
+        kernelFilter,
+        // then what passes is read in this process (ctnetlink/event-stream.ts)
+        kernelFilterDecidesAll: kernelFilter !== undefined && req.inProcess !== false && eventFilterDecidesAll(query) ? true : undefined,
       },
       {
         message: (buf, off, len, type, flags, pid, prog) => {

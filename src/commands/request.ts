@@ -93,6 +93,11 @@ export interface EventsRequest {
   bufferSize?: number;
   /** false: no socket filter, userspace filters everything (CONNTRACK_KERNEL_FILTER=off) */
   kernelFilter?: boolean;
+  /**
+   * false: the receiver process reads even when the socket filter decides everything (CONNTRACK_KERNEL_FILTER=receiver,
+   * to compare with the in-process reader)
+   */
+  inProcess?: boolean;
   output: OutputSpec;
 }
 

@@ -9,6 +9,11 @@
 // on. The parent decodes in parallel. Used by -E, --watch and the library's subscribeEvents(). The names of the
 // programs that caused events are looked up by the receiver too, as it reads them (the requester may be gone by
 // the time the parent gets to an event); they come as program records before the datagrams they name.
+//
+// A subscription whose socket filter decides every event by itself (nothing is left to the userspace filter)
+// is read in this process instead (InProcessEventStream, netlink/event-socket.ts): the kernel drops the flood,
+// and what passes is too little to need a reader of its own. Where the filter cannot be attached there (koffi
+// does not load, the kernel refuses it), the receiver process reads, as for every other subscription.
 
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,14 +22,18 @@ import { fileURLToPath } from 'node:url';
 import { IPCTNL_MSG_CT } from './constants.js';
 import { decodeFlow } from './decode.js';
 import type { Flow, MessageKind } from './model.js';
-import { NFNLGRP, NLM_F } from '../netlink/constants.js';
+import { NETLINK_NETFILTER, NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
 export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
+import { EventSocket } from '../netlink/event-socket.js';
+import { ProgramNames } from '../netlink/program-names.js';
+import { netlinkSockets } from '../netlink/socket-fd.js';
 import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/raw-socket.js';
-import { CONTROL, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket-protocol.js';
+import { CONTROL, EVENT_RECV_BUFFER, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket-protocol.js';
 import { inNetns, NetnsHandle, type NetnsSpec } from '../netlink/netns.js';
+import { socketOptions } from '../netlink/sockopt.js';
 
 export interface EventStreamHandlers {
   /**
@@ -54,12 +63,35 @@ function receiverPath(): string {
   return fileURLToPath(found ?? candidates[0]);
 }
 
-export class EventStream {
+/** What both streams do with their handlers: a failure is reported once; a handler that throws stops the stream. */
+abstract class HandledStream {
+  protected stopped = false;
+  private failureReported = false;
+  constructor(protected readonly handlers: EventStreamHandlers) {}
+
+  abstract stop(): void;
+
+  protected fail(kind: 'open' | 'receive', cause: SocketCause): void {
+    if (this.failureReported) return;
+    this.failureReported = true;
+    this.handlers.failed(kind, causeErrno(cause), cause);
+  }
+
+  protected guarded(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.stop();
+      if (!this.handlers.threw) throw e;
+      this.handlers.threw(e);
+    }
+  }
+}
+
+export class EventStream extends HandledStream {
   private child?: ChildProcess;
-  private stopped = false;
   /** the current receiver has subscribed (its READY record came) */
   private subscribed = false;
-  private failureReported = false;
   private pending = Buffer.alloc(0);
   /** what the last program record said: this port's process, by this name */
   private namedPort = 0;
@@ -72,12 +104,14 @@ export class EventStream {
   constructor(
     private readonly groups: number[],
     private readonly bufferSize: number,
-    private readonly handlers: EventStreamHandlers,
+    handlers: EventStreamHandlers,
     private readonly programNames = false,
     private readonly kernelFilter?: Buffer,
     /** the namespace the receiver works in (it enters it before opening its socket); closed by stop() */
     private readonly netns?: NetnsHandle,
-  ) {}
+  ) {
+    super(handlers);
+  }
 
   start(): void {
     this.pending = Buffer.alloc(0);
@@ -122,22 +156,6 @@ export class EventStream {
     this.netns?.close();
   }
 
-  private fail(kind: 'open' | 'receive', cause: SocketCause): void {
-    if (this.failureReported) return;
-    this.failureReported = true;
-    this.handlers.failed(kind, causeErrno(cause), cause);
-  }
-
-  private guarded(f: () => void): void {
-    try {
-      f();
-    } catch (e) {
-      this.stop();
-      if (!this.handlers.threw) throw e;
-      this.handlers.threw(e);
-    }
-  }
-
   /** Works through a chunk of the receiver's output (records); public for replaying recorded output. */
   receive(chunk: Buffer): void {
     if (this.stopped) return;
@@ -169,14 +187,105 @@ export class EventStream {
         continue;
       }
       if (off + 4 + len > data.length) break;
-      const d = data.subarray(off + 4, off + 4 + len);
-      forEachMessage(d, (moff, mlen, type, flags, _seq, pid) => {
-        const program = pid !== 0 && pid === this.namedPort ? this.namedAs : undefined;
-        if (type >= 0x10 && !this.stopped) this.handlers.message(d, moff, mlen, type, flags, pid, program);
-      });
+      const named = this.namedPort;
+      const program = (pid: number): string | undefined => (pid !== 0 && pid === named ? this.namedAs : undefined);
+      deliverDatagram(data.subarray(off + 4, off + 4 + len), this.handlers, program, () => this.stopped);
       off += 4 + len;
     }
     this.pending = off < data.length ? Buffer.from(data.subarray(off)) : Buffer.alloc(0);
+    if (!this.stopped) this.handlers.batchEnd?.();
+  }
+}
+
+/** The messages of an event datagram to `handlers.message` (not its NLMSG_* control messages), until `stopped`. */
+function deliverDatagram(
+  d: Buffer,
+  handlers: EventStreamHandlers,
+  program: (pid: number) => string | undefined,
+  stopped: () => boolean,
+): void {
+  forEachMessage(d, (off, len, type, flags, _seq, pid) => {
+    if (type >= 0x10 && !stopped()) handlers.message(d, off, len, type, flags, pid, program(pid));
+  });
+}
+
+/**
+ * The event stream read in this process (netlink/event-socket.ts), for a socket filter that decides every event:
+ * the handlers see what EventStream would give them. `fallback` is the receiver process's stream, for when the
+ * filter cannot be attached here.
+ */
+export class InProcessEventStream extends HandledStream implements EventSource {
+  private socket?: EventSocket;
+  private inner?: EventSource;
+  private readonly names: ProgramNames | undefined;
+
+  constructor(
+    private readonly groups: number[],
+    private readonly bufferSize: number,
+    handlers: EventStreamHandlers,
+    programNames: boolean,
+    private readonly program: Buffer,
+    /** the namespace the socket is opened in, and whose netlink sockets name the senders; closed by stop() */
+    private readonly netns: NetnsHandle | undefined,
+    private readonly fallback: () => EventSource,
+  ) {
+    super(handlers);
+    const fd = netns?.fd;
+    // the port ids are the namespace's: its table of netlink sockets (socket-fd.ts reads this thread's)
+    const table = fd === undefined ? undefined : () => inNetns(fd, () => netlinkSockets(NETLINK_NETFILTER));
+    this.names = programNames ? new ProgramNames(undefined, table) : undefined;
+  }
+
+  start(): void {
+    const lib = socketOptions();
+    let opened: EventSocket | number;
+    try {
+      if (lib instanceof Error) opened = -1;
+      else
+        opened = EventSocket.open(
+          lib,
+          this.netns?.fd,
+          { groups: this.groups, program: this.program, recvBuffer: this.bufferSize || EVENT_RECV_BUFFER, force: this.bufferSize === 0 },
+          {
+            datagrams: (buf, offsets, lengths) => this.guarded(() => this.datagrams(buf, offsets, lengths)),
+            loss: () => this.guarded(() => this.handlers.loss?.()),
+            failed: (cause) => this.guarded(() => this.fail('receive', cause)),
+          },
+        );
+    } catch (e) {
+      this.guarded(() => this.fail('open', causeOf(e, 'setsockopt')));
+      return;
+    }
+    if (typeof opened === 'number') {
+      this.inner = this.fallback();
+      this.inner.start();
+      return;
+    }
+    this.socket = opened;
+    this.guarded(() => this.handlers.ready?.(opened.recvBufferSize));
+    if (!this.stopped) opened.start();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.stop();
+    this.inner?.stop();
+    this.netns?.close();
+  }
+
+  private datagrams(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void {
+    for (let i = 0; i < offsets.length && !this.stopped; i++) {
+      const d = buf.subarray(offsets[i], offsets[i] + lengths[i]);
+      // the sender's name as the datagram is read, as the receiver looks it up (nlmsg_pid of its first message)
+      const port = this.names && d.length >= 16 ? d.readUInt32LE(12) : 0;
+      const name = port !== 0 ? this.names!.lookup(port) : undefined;
+      deliverDatagram(
+        d,
+        this.handlers,
+        (pid) => (pid === port ? name : undefined),
+        () => this.stopped,
+      );
+    }
     if (!this.stopped) this.handlers.batchEnd?.();
   }
 }
@@ -206,6 +315,11 @@ export interface EventSubscription {
    * receiver enters it, this process stays where it is
    */
   netns?: NetnsSpec;
+  /**
+   * The kernel filter decides every event by itself (filter/bpf.ts eventFilterDecidesAll): what passes it is
+   * few enough to be read in this process, without the receiver process.
+   */
+  kernelFilterDecidesAll?: boolean;
 }
 
 /** A stream of events that has not started yet; stop() ends it for good. */
@@ -227,15 +341,21 @@ export function subscriptionGroups(sub: Pick<EventSubscription, 'table' | 'event
   return groups;
 }
 
-/** The kernel's event stream for a subscription, received by the receiver process. */
 /**
+ * The kernel's event stream for a subscription: received by the receiver process, or in this process when the
+ * kernel filter decides everything (InProcessEventStream).
  * Throws a NetlinkError when the namespace cannot be used (ENOENT, EINVAL, EPERM): it is opened and entered here
  * once, so the error comes at once rather than from the receiver.
  */
 export function openEventStream(sub: EventSubscription, handlers: EventStreamHandlers): EventSource {
   const program = sub.kernelFilter ? encodeProgram(sub.kernelFilter) : undefined;
   const netns = sub.netns === undefined ? undefined : checkedNetns(sub.netns);
-  return new EventStream(subscriptionGroups(sub), sub.bufferSize ?? 0, handlers, sub.programNames ?? false, program, netns);
+  const groups = subscriptionGroups(sub);
+  const bufferSize = sub.bufferSize ?? 0;
+  const programNames = sub.programNames ?? false;
+  const receiver = (): EventSource => new EventStream(groups, bufferSize, handlers, programNames, program, netns);
+  if (!program || !sub.kernelFilterDecidesAll) return receiver();
+  return new InProcessEventStream(groups, bufferSize, handlers, programNames, program, netns, receiver);
 }
 
 /** A descriptor of the namespace, known to be one this process may enter. */

@@ -198,3 +198,23 @@ export function compileEventFilter(q: FlowQuery): SockFilter[] | undefined {
     return undefined;
   }
 }
+
+/** A tuple's fields the program leaves to userspace: ICMP fields, the directional zone, ports of a portless protocol. */
+function tupleLeavesSome(t: TupleTemplate): boolean {
+  if (t.icmpType !== undefined || t.icmpCode !== undefined || t.icmpId !== undefined || t.zone !== undefined) return true;
+  const ports = t.srcPort !== undefined || t.dstPort !== undefined;
+  return ports && (t.protonum === undefined || !PORT_PROTOCOLS.has(t.protonum));
+}
+
+/**
+ * Whether compileEventFilter's program decides every event of the query by itself: there is one, and nothing of
+ * the query is left to userspace (NAT, labels, the timeout, ICMP fields, tuple zones). Then only matching events
+ * reach the socket, however many the kernel sends (ctnetlink/event-stream.ts reads those in the listener's own
+ * process). The userspace filter still runs on them.
+ */
+export function eventFilterDecidesAll(q: FlowQuery): boolean {
+  if (q.nat || q.labels) return false;
+  if (q.family !== AF.UNSPEC && q.family !== AF.INET && q.family !== AF.INET6) return false;
+  if (q.compare && (q.timeout !== undefined || tupleLeavesSome(q.orig) || tupleLeavesSome(q.reply))) return false;
+  return compileEventFilter(q) !== undefined;
+}

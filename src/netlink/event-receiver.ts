@@ -29,7 +29,7 @@ import { ERRNO } from './errno.js';
 import { enterNetns } from './netns.js';
 import { ProgramNames } from './program-names.js';
 import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram, type SocketCause } from './raw-socket.js';
-import { CONTROL, causeValue, controlRecord, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
+import { CONTROL, causeValue, controlRecord, EVENT_RECV_BUFFER, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
 import { type SocketOptions, socketOptions } from './sockopt.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -55,12 +55,8 @@ const names = process.argv[4] === 'names' ? new ProgramNames() : undefined;
 const program = process.argv[5] && process.argv[5] !== '-' ? Buffer.from(process.argv[5], 'hex') : undefined;
 /** a descriptor of the network namespace to receive in (netns.ts): entered for good before the socket is opened */
 const netnsFd = process.argv[6] ? Number(process.argv[6]) : undefined;
-/**
- * Without -b: a burst of 100k events (loading and flushing a 50k-entry table) takes about 100 MiB of receive
- * buffer while the reader is busy; SO_RCVBUFFORCE gets that where SO_RCVBUF stops at net.core.rmem_max (the
- * kernel doubles either).
- */
-const DEFAULT_RECV_BUFFER = 64 << 20;
+/** Without -b (socket-protocol.ts) */
+const DEFAULT_RECV_BUFFER = EVENT_RECV_BUFFER;
 /** Past this much queued for the parent, datagrams are dropped and reported as ENOBUFS. */
 const MAX_QUEUED = 256 << 20;
 /** An event datagram is one message of well under a page; room for the largest the kernel sends. */

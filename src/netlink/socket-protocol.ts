@@ -73,6 +73,13 @@ export class DumpControl {
 
 // ---- the event receiver: records on its stdout, [u32 length, little-endian][datagram] ----
 
+/**
+ * The event socket's receive buffer without -b (the receiver's, and event-socket.ts's in this process): a burst
+ * of 100k events (loading and flushing a 50k-entry table) takes about 100 MiB of receive buffer while the reader
+ * is busy; SO_RCVBUFFORCE gets that where SO_RCVBUF stops at net.core.rmem_max (the kernel doubles either).
+ */
+export const EVENT_RECV_BUFFER = 64 << 20;
+
 /** A record length of this value marks a control record: u32 kind, u32 value. */
 export const RECORD_CONTROL = 0xffffffff;
 export const CONTROL_RECORD_SIZE = 12;

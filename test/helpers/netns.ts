@@ -266,6 +266,16 @@ export const waitCaughtUp = (files: string[], seconds = 10): string =>
     0.2,
   );
 
+/**
+ * The lines of an -E output without progname= (looked up as the event is read, while the requester may be gone: a
+ * race, not what a comparison of two listeners is about).
+ */
+export const eventLines = (text: string): string[] =>
+  text
+    .replace(/ progname=\S+/g, '')
+    .split('\n')
+    .filter(Boolean);
+
 /** A shell command that waits, at most `seconds`, until `file` contains a line matching the extended regex. */
 export const waitLine = (file: string, regex: string, seconds = 10): string => waitUntil(`grep -qE '${regex}' ${file}`, seconds);
 

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitListeners, waitUntil } from '../helpers/netns.js';
+import { eventLines, netnsAdd, netnsDel, REPO, runSh, skipReason, waitCaughtUp, waitListeners, waitUntil } from '../helpers/netns.js';
 
 const NS = `ctit-bpf-${process.pid}`;
 const OUT = `/tmp/ctit-bpf-${process.pid}`;
@@ -61,12 +61,7 @@ describe.skipIf(skipReason)('conntrack -E with the kernel-side filter', () => {
     `;
     runSh(NS, script, { timeoutMs: 90_000 });
     const read = (f: string): string => readFileSync(join(OUT, f), 'latin1');
-    // progname= is looked up while the requester may be gone: a race, not the filter's business
-    const lines = (f: string): string[] =>
-      read(f)
-        .replace(/ progname=\S+/g, '')
-        .split('\n')
-        .filter(Boolean);
+    const lines = (f: string): string[] => eventLines(read(f));
     const on = lines('on.out');
     const off = lines('off.out');
     expect(on).toEqual(off);

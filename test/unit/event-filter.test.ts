@@ -9,7 +9,7 @@ import { parseArgs } from '../../src/cli/parse.js';
 import { resolveRequest } from '../../src/cli/resolve.js';
 import { FlowDecoder } from '../../src/ctnetlink/decode.js';
 import type { Flow } from '../../src/ctnetlink/model.js';
-import { compileEventFilter } from '../../src/filter/bpf.js';
+import { compileEventFilter, eventFilterDecidesAll } from '../../src/filter/bpf.js';
 import type { FlowQuery } from '../../src/filter/query.js';
 import { compileFilter } from '../../src/filter/userspace.js';
 import { BPF, BpfAssembler, decodeProgram, encodeProgram, NEXT } from '../../src/netlink/bpf.js';
@@ -95,6 +95,12 @@ describe('the kernel-side event filter', () => {
   it('is not built when nothing is filtered', () => {
     expect(compileEventFilter(queryOf(''))).toBeUndefined();
     expect(compileEventFilter(queryOf('-e NEW'))).toBeUndefined();
+  });
+
+  it('says it decides everything of exactly the queries it decides (those are read in the listener itself)', () => {
+    expect(DECIDED.filter((line) => !eventFilterDecidesAll(queryOf(line)))).toEqual([]);
+    expect(PARTLY.filter((line) => eventFilterDecidesAll(queryOf(line)))).toEqual([]);
+    expect(['', '-e NEW', '-p icmp --icmp-id 5'].filter((line) => eventFilterDecidesAll(queryOf(line)))).toEqual([]);
   });
 
   for (const line of DECIDED) {
