@@ -5,12 +5,17 @@
 // order: memory grows with the entries deleted, not with the table.
 //
 // Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only the
-// family they share): see matchesDumpFilter. Lines that name an exact original address are looked up by it, so
-// an entry is tested against the few lines that can match it and those that name none, not against all of them.
+// family they share): see matchesDumpFilter. Lines that name an exact original address are looked up by it (read
+// from the raw message), so an entry is tested against the few lines that can match it and those that name none,
+// not against all of them, and an entry that no line can match is not even decoded.
 
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
+import { CTA, CTA_IP, CTA_TUPLE } from '../ctnetlink/constants.js';
+import { ctAttrsStart } from '../ctnetlink/raw-view.js';
+import { findAttr, NLA_ABSENT, nlaAlign, nlaBad, nlaLen, nlaType } from '../netlink/attributes.js';
+import { NLA_HDRLEN } from '../netlink/constants.js';
 import { addrText, compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
@@ -55,26 +60,48 @@ export function matchesDumpFilter(d: DumpFilter, f: Flow): boolean {
 
 /**
  * Which lines may match an entry, in line order: a line comparing an exact original source (or else destination)
- * address is filed under it; the others are tried on every entry.
+ * address is filed under it; the others are tried on every entry. The entry's addresses are read from its raw
+ * message, so that the entries no line can match are skipped without being decoded.
  */
 class LineIndex {
-  private readonly bySrc = new Map<string, number[]>();
-  private readonly byDst = new Map<string, number[]>();
+  private readonly bySrc = new Map<AddrKey, number[]>();
+  private readonly byDst = new Map<AddrKey, number[]>();
   private readonly anyEntry: number[] = [];
+  private readonly all: number[];
 
   constructor(reqs: readonly DeleteRequest[]) {
+    this.all = reqs.map((_, i) => i);
     reqs.forEach((r, i) => {
       const q = r.query;
       // only a compared template holds the entry to its addresses (nfct_cmp runs only with CT_COMPARISON)
-      if (q.compare && q.orig.src) push(this.bySrc, addrText(q.orig.src), i);
-      else if (q.compare && q.orig.dst) push(this.byDst, addrText(q.orig.dst), i);
+      if (q.compare && q.orig.src) push(this.bySrc, addrKey(q.orig.src, 0, q.orig.src.length), i);
+      else if (q.compare && q.orig.dst) push(this.byDst, addrKey(q.orig.dst, 0, q.orig.dst.length), i);
       else this.anyEntry.push(i);
     });
   }
 
-  candidates(f: Flow): readonly number[] {
-    const a = (f.orig?.src !== undefined && this.bySrc.get(f.orig.src)) || NONE;
-    const b = (f.orig?.dst !== undefined && this.byDst.get(f.orig.dst)) || NONE;
+  /** The lines that may match the entry in buf[off, off + len), by the addresses of its original tuple. */
+  candidates(buf: Buffer, off: number, len: number): readonly number[] {
+    const end = off + len;
+    const o = findAttr(buf, ctAttrsStart(off), end, CTA.TUPLE_ORIG);
+    // no original tuple: no address to match; malformed: every line, and the decoder says what is wrong
+    if (o < 0) return o === NLA_ABSENT ? this.anyEntry : this.all;
+    const ip = findAttr(buf, o + NLA_HDRLEN, o + nlaLen(buf, o), CTA_TUPLE.IP);
+    if (ip < 0) return ip === NLA_ABSENT ? this.anyEntry : this.all;
+    let src: AddrKey | undefined;
+    let dst: AddrKey | undefined;
+    const ipEnd = ip + nlaLen(buf, ip);
+    for (let c = ip + NLA_HDRLEN; c + NLA_HDRLEN <= ipEnd; ) {
+      const n = nlaLen(buf, c);
+      if (nlaBad(n, c, ipEnd)) return this.all;
+      const type = nlaType(buf, c);
+      const key = n === NLA_HDRLEN + 4 || n === NLA_HDRLEN + 16 ? addrKey(buf, c + NLA_HDRLEN, n - NLA_HDRLEN) : undefined;
+      if (type === CTA_IP.V4_SRC || type === CTA_IP.V6_SRC) src = key;
+      else if (type === CTA_IP.V4_DST || type === CTA_IP.V6_DST) dst = key;
+      c += nlaAlign(n);
+    }
+    const a = (src !== undefined && this.bySrc.get(src)) || NONE;
+    const b = (dst !== undefined && this.byDst.get(dst)) || NONE;
     const c = this.anyEntry;
     if (a.length + b.length === 0) return c;
     if (b.length + c.length === 0) return a;
@@ -82,8 +109,12 @@ class LineIndex {
     return [...a, ...b, ...c].sort((x, y) => x - y);
   }
 }
+/** An address as a map key: an IPv4 address as its number, an IPv6 address as its 16 bytes in a string. */
+type AddrKey = number | string;
+const addrKey = (b: Uint8Array, at: number, len: number): AddrKey =>
+  len === 4 ? ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0 : String.fromCharCode(...b.subarray(at, at + len));
 const NONE: readonly number[] = [];
-const push = (m: Map<string, number[]>, k: string, i: number): void => {
+const push = (m: Map<AddrKey, number[]>, k: AddrKey, i: number): void => {
   const l = m.get(k);
   if (l) l.push(i);
   else m.set(k, [i]);
@@ -142,8 +173,10 @@ export async function deleteRun(reqs: readonly DeleteRequest[], ctx: CommandCont
   const dumpError = await batches.dumpOutcome(
     ctx.client.dumpRaw({ family: sharedFamily(reqs), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
+      const candidates = index.candidates(buf, off, len);
+      if (candidates.length === 0) return undefined;
       const flow = decoder.decode(buf, off, len);
-      const k = firstMatch(lines, index.candidates(flow), flow, buf, off, len);
+      const k = firstMatch(lines, candidates, flow, buf, off, len);
       if (k < 0) return undefined;
       void batches.deleteFromMessage(buf, off, len);
       lines[k].print.flow(flow);

@@ -21,7 +21,7 @@ function reset(): void {
 const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 /** Runs the lines with -R under both tools, each on a fresh copy of the table, and compares everything. */
-function expectSame(name: string, lines: string[]): void {
+function expectSame(name: string, lines: string[]): string {
   const file = join(dir, name);
   writeFileSync(file, `${lines.join('\n')}\n`);
   reset();
@@ -34,6 +34,7 @@ function expectSame(name: string, lines: string[]): void {
   expect(ours.stderr).toBe(ref.stderr);
   expect(ours.status).toBe(ref.status);
   expect(diffTolerant(refTable, oursTable)).toBeUndefined();
+  return ref.stdout;
 }
 
 // lines that overlap (an entry matched by several goes to the first), of both families, filtered by the kernel's
@@ -41,18 +42,21 @@ function expectSame(name: string, lines: string[]): void {
 const DELETES = [
   '-D -p tcp --dport 443',
   '-D -s 192.0.2.10',
+  '-D -f ipv6 -p udplite',
   '-D -m 7',
   '-D -s 192.0.2.0/28',
   '-D -d 198.51.100.16 -p icmp',
   '-D -r 198.51.100.20',
-  '-D -f ipv6 -p udp',
   '-D -u SEEN_REPLY,ASSURED',
   '-D -p sctp --state COOKIE_WAIT',
   '-D -s 192.0.2.20 -d 198.51.100.20 -p tcp --sport 1100 --dport 80',
   '-D -q 192.0.2.17 -p tcp',
   '-D --orig-zone 3',
   '-D -g',
+  '-D -f ipv6 -s 2001:db8:1::13',
+  '-D -f ipv6 -d 2001:db8:2::10 -p sctp',
   '-D -s 2001:db8:1::/48',
+  '-D -d 198.51.100.10',
   '-D -p tcp --dport 9999',
   '-D -m 0x1/0x1',
   '-D -p udp',
@@ -70,6 +74,17 @@ describe.skipIf(skipReason)('-R with runs of -D lines: ours (one dump per run) a
 
   it('a run of overlapping -D lines', () => expectSame('run', DELETES));
   it('the same lines in the opposite order', () => expectSame('reversed', [...DELETES].reverse()));
+  it('lines looked up by exact IPv6 and IPv4 addresses, source and destination', () => {
+    const out = expectSame('addresses', [
+      '-D -f ipv6 -s 2001:db8:1::13',
+      '-D -d 2001:db8:2::10',
+      '-D -s 192.0.2.10',
+      '-D -d 198.51.100.16',
+      '-D -f ipv6',
+    ]);
+    // each line deleted something
+    for (const a of ['src=2001:db8:1::13 ', 'dst=2001:db8:2::10 ', 'src=192.0.2.10 ', 'dst=198.51.100.16 ']) expect(out).toContain(a);
+  });
   it('a run that ends with a -D of everything', () => expectSame('all', [...DELETES.slice(0, 6), '-D']));
   it('runs broken by -I and -F lines keep the order of effects', () =>
     expectSame('broken', [
