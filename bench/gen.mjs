@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Generate conntrack -R (--load-file) input: one `-I ...` line per entry.
 //
-// usage: node bench/gen.mjs COUNT [--range base|extra] > FILE
+// usage: node bench/gen.mjs COUNT [--range base|extra] [--deletes N] > FILE
+//
+// --deletes N: instead, N `-D` lines, each naming the whole original tuple of one entry of the COUNT-entry table,
+// spread evenly over it (a -R of many -D lines, as a controller removing stale entries sends).
 //
 // Every line i (0-based) gets a unique original tuple; the kernel derives the
 // reply tuple by inverting it. Source and destination addresses live in
@@ -45,6 +48,13 @@ function flush(cb) {
   else setImmediate(cb);
 }
 
+const delIdx = process.argv.indexOf('--deletes');
+const deletes = delIdx > 0 ? Number.parseInt(process.argv[delIdx + 1] ?? '', 10) : 0;
+if (delIdx > 0 && !(deletes >= 1 && deletes <= count)) {
+  process.stderr.write('gen.mjs: --deletes N needs 1 <= N <= COUNT\n');
+  process.exit(2);
+}
+
 let i = 0;
 function step() {
   while (i < count) {
@@ -57,6 +67,23 @@ function step() {
     const h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
     const d = `10.${128 + ((h >>> 24) & 127)}.${(h >>> 16) & 255}.${(h >>> 8) & 255}`;
     const k = i % 10;
+    if (deletes) {
+      // the j-th of the deletes names entry floor(j * count / deletes): step to the next one
+      const j = Math.floor((i * deletes) / count);
+      if (Math.floor((j * count) / deletes) !== i) {
+        i++;
+        continue;
+      }
+      const proto = k >= 1 && k <= 5 ? 'udp' : 'tcp';
+      const dport = k === 0 ? 443 : k <= 5 ? 53 : tcpPorts[k - 6];
+      chunk.push(`-D -s ${s} -d ${d} -p ${proto} --sport ${sport} --dport ${dport}`, '\n');
+      i++;
+      if (++pending >= 20000) {
+        flush(step);
+        return;
+      }
+      continue;
+    }
     let line;
     if (k === 0) {
       line = `-I -s ${s} -d ${d} -p tcp --sport ${sport} --dport 443 --state ESTABLISHED -t 3600`;

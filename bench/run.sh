@@ -42,6 +42,10 @@ CASES=(
 # Extra cases, run only with BENCH_ALL=1 (move a line up to make it default).
 OPTIONAL_CASES=(
   "load-100k-1m|-R {EXTRA}|null|fresh,size=1000000"
+  # -R of many -D lines (issue 15): ours answers a run from one dump, 1.4.7 dumps once per line
+  "rdel-100-20k|-R {DELETES:100}|null|fresh,size=20000"
+  "delete-one|-D -s 10.1.0.7|null|fresh,size=100000"
+  "rdel-1000-100k|-R {DELETES:1000}|null|fresh,size=100000"
 )
 # ---------------------------------------------------------------------------
 
@@ -224,6 +228,12 @@ measure_case() {
   local name args mode opts
   IFS='|' read -r name args mode opts <<<"$spec"
   local expanded=${args//\{EXTRA\}/$EXTRA_FILE}
+  # {DELETES:N}: N -D lines, each of one entry of this table (gen.mjs --deletes)
+  if [[ $expanded =~ \{DELETES:([0-9]+)\} ]]; then
+    local delf="$CTB_TMP/deletes-${BASH_REMATCH[1]}-$size.txt"
+    [[ -s $delf ]] || node "$bench/gen.mjs" "$size" --deletes "${BASH_REMATCH[1]}" >"$delf"
+    expanded=${expanded//"${BASH_REMATCH[0]}"/$delf}
+  fi
   if [[ $args == *"{EXTRA}"* && ! -s $EXTRA_FILE ]]; then
     node "$bench/gen.mjs" "$EXTRA_SIZE" --range extra >"$EXTRA_FILE"
   fi

@@ -15,6 +15,7 @@ import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import { ByteSink } from '../format/sink.js';
 import { flowPrinter } from '../format/printer.js';
+import type { Batch } from '../ctnetlink/batch.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { DeleteRequest } from './request.js';
 
@@ -28,9 +29,9 @@ export const DELETE_BATCH = 32;
 /** Room an error answer takes in the receive buffer (an echoed request in its own skb), with margin. */
 const ANSWER_ROOM = 2048;
 
-export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): Promise<CommandResult> {
-  const client = ctx.client;
-  const batches = client.batch({
+/** The pipelined deletes of a -D (and of a run of -R's -D lines: delete-run.ts). */
+export function deleteBatches(ctx: CommandContext): Batch {
+  return ctx.client.batch({
     // How many batches may be unanswered: if every delete in them failed, the error answers must still fit
     // in the receive buffer (the kernel doubles what was asked for, up to net.core.rmem_max).
     maxUnanswered: (rcvbuf) => Math.max(1, Math.min(8, Math.floor(rcvbuf / (ANSWER_ROOM * DELETE_BATCH)))),
@@ -38,6 +39,11 @@ export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): 
     stop: ctx.stop,
     afterAnswers: () => ctx.out.flush(),
   });
+}
+
+export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): Promise<CommandResult> {
+  const client = ctx.client;
+  const batches = deleteBatches(ctx);
   const { query } = req;
   const skip = compileFilter(query);
   const skipRaw = compileRawPrefilter(query);

@@ -6,6 +6,9 @@
 // before a failure are applied, the ones after it are not", a batch is sent create-only (NLM_F_EXCL): -A lines
 // that found their entry are then updated one by one in order, and after a failure the entries that later
 // lines of the batch created are deleted again.
+//
+// A run of consecutive -D lines is answered from one dump (delete-run.ts): each entry goes to the first line that
+// matches it, which is what the dump per line that conntrack does leaves and prints.
 
 import { readFileSync } from 'node:fs';
 import { CMD } from './command-bits.js';
@@ -16,10 +19,11 @@ import { type LineHandler, LineShapes, writeLine } from './load-shapes.js';
 import { NlWriter } from '../ctnetlink/requests.js';
 import { bytesOf, TEXT } from '../text.js';
 import { deleteConntrack } from './delete.js';
+import { deleteRun } from './delete-run.js';
 import { flush } from './get.js';
 import { update } from './update.js';
 import type { CommandContext, CommandResult } from './context.js';
-import type { CommandRequest } from './request.js';
+import type { CommandRequest, DeleteRequest } from './request.js';
 import type { EntrySpec } from '../ctnetlink/template.js';
 
 const MAX_ARGC = 255;
@@ -203,14 +207,43 @@ export async function loadFile(fileName: string, ctx: CommandContext, parser: Li
       i = j;
       continue;
     }
-    // resolved only now: a line's own checks (--mask-src without --src) fail it after the lines before it ran
-    const r = await runLine(cmd.resolve(), ctx);
-    if (r.error !== undefined) {
-      if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, cmd.command, strerror)}`);
-      throw r.error;
+    if (cmd.command === CMD.CT_DELETE && lines.parsed.get(i + 1)?.command === CMD.CT_DELETE) {
+      i = await runDeletes(lines, i, ctx);
+      continue;
     }
+    // resolved only now: a line's own checks (--mask-src without --src) fail it after the lines before it ran
+    failIfError(await runLine(cmd.resolve(), ctx), cmd.command);
     i++;
   }
+}
+
+function failIfError(r: CommandResult, command: number): void {
+  if (r.error === undefined) return;
+  if (r.error instanceof NetlinkError) throw otherProblem(`Operation failed: ${err2str(r.error.errno, command, strerror)}`);
+  throw r.error;
+}
+
+/**
+ * The run of -D lines from line `from`, answered from one dump (delete-run.ts); returns the line after it. A
+ * line whose own checks fail ends the run: the lines before it run, then its error is thrown, as line by line.
+ */
+async function runDeletes(lines: LineTable, from: number, ctx: CommandContext): Promise<number> {
+  const reqs: DeleteRequest[] = [];
+  let lineError: { e: unknown } | undefined;
+  let i = from;
+  for (let cmd = lines.parsed.get(i); cmd?.command === CMD.CT_DELETE; cmd = lines.parsed.get(++i)) {
+    try {
+      const req = cmd.resolve();
+      if (req.kind !== 'delete') throw otherProblem('unknown command');
+      reqs.push(req);
+    } catch (e) {
+      lineError = { e };
+      break;
+    }
+  }
+  if (reqs.length) failIfError(await (reqs.length === 1 ? deleteConntrack(reqs[0], ctx) : deleteRun(reqs, ctx)), CMD.CT_DELETE);
+  if (lineError) throw lineError.e;
+  return i;
 }
 
 /** A -D, -U or -F line (the only ones kept as parsed: the others were refused or are sent in batches). */

@@ -39,7 +39,8 @@ export function compileUpdateFilter(q: FlowQuery): FlowFilter {
 /** A compiled filter: returns true when the entry is to be SKIPPED, as nfct_filter() does. */
 export type FlowFilter = (f: Flow) => boolean;
 
-const addrText = (b: Uint8Array): string => (b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0));
+/** An address as the decoder writes it (one canonical text per address). */
+export const addrText = (b: Uint8Array): string => (b.length === 4 ? formatIPv4(b, 0) : formatIPv6(b, 0));
 
 function entryAddrBytes(text: string | undefined, family: number): Uint8Array | undefined {
   if (text === undefined) return undefined;

@@ -182,6 +182,48 @@ describe('the conntrack table commands on the scripted transport', () => {
   });
 });
 
+describe('-R with a run of -D lines on the scripted transport', () => {
+  it('one dump for the whole run, the deletes batched across its lines; printed line by line as the reference did', async () => {
+    const r = await run('ct-load-deletes');
+    expect(printed(r)).toEqual(golden('ct-load-deletes'));
+    // the lines differ in family: one dump of both
+    expect(shapes(r.main)).toEqual([{ msg: CT_GET, flags: NLM_F_REQUEST | NLM_F_DUMP, family: 0 }]);
+    const dels = r.modifier.messages;
+    expect(dels.length).toBe(102);
+    expect(dels.every((m) => m.msg === CT_DELETE)).toBe(true);
+    expect(dels.flatMap((m, i) => (m.flags & NLM_F_ACK ? [i] : []))).toEqual([31, 63, 95, 101]);
+  });
+
+  it('a delete that fails: what was deleted before it is printed, line by line, then the error (exit 1)', async () => {
+    const t = scriptedPair(join(FIXTURES, 'kernel/answers/ct-load-deletes.hex'));
+    // the first datagram's ACK becomes EPERM: its 32nd delete failed
+    const eperm = Buffer.from(t.modifier.pending[0]);
+    eperm.writeInt32LE(-1, 16);
+    t.modifier.pending[0] = eperm;
+    const out = new MemorySink();
+    let stderr = '';
+    const exit = await main({
+      argv: ['conntrack', '-R', join(REPO, 'fixtures/tables/load-deletes.txt')],
+      out,
+      err: (s) => (stderr += s),
+      clock: fixedClock(meta('ct-load-deletes').now),
+      openClient: () => ConntrackClient.over(t.main, () => t.modifier),
+      labelmapPath: '/nonexistent',
+    });
+    expect(exit).toBe(1);
+    expect(stderr).toBe(
+      'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n',
+    );
+    // the 31 entries deleted, each under its own line: in the reference's (line by line) order
+    const want = golden('ct-load-deletes').stdout.split('\n');
+    const got = out.text.split('\n').filter((l) => l !== '');
+    expect(got.length).toBe(31);
+    const at = got.map((l) => want.indexOf(l));
+    expect(at.every((k) => k >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+});
+
 describe('the library operations on the scripted transport', () => {
   const capture = (name: string) => scriptedPair(join(FIXTURES, 'kernel/answers', `${name}.hex`));
 

@@ -1,0 +1,209 @@
+// A run of consecutive -D lines of a -R file, answered from one dump (issue 15). conntrack runs each line as its
+// own dump and delete; an entry that line 1 deletes is gone when line 2 dumps, so "each entry is deleted by the
+// first line that matches it" leaves exactly the table, and prints exactly the entries, that line after line
+// would. Each line's entries are kept (as printed text) until the dump ends, then printed line by line in line
+// order: memory grows with the entries deleted, not with the table.
+//
+// Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only the
+// family they share): see matchesDumpFilter. Lines that name an exact original address are looked up by it (read
+// from the raw message), so an entry is tested against the few lines that can match it and those that name none,
+// not against all of them, and an entry that no line can match is not even decoded.
+
+import { CMD } from './command-bits.js';
+import { err2str, otherProblem } from './errors.js';
+import { FlowDecoder } from '../ctnetlink/decode.js';
+import { CTA, CTA_IP, CTA_TUPLE } from '../ctnetlink/constants.js';
+import { ctAttrsStart } from '../ctnetlink/raw-view.js';
+import { findAttr, NLA_ABSENT, nlaAlign, nlaBad, nlaLen, nlaType } from '../netlink/attributes.js';
+import { NLA_HDRLEN } from '../netlink/constants.js';
+import { addrText, compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
+import { kernelDumpFilter } from '../filter/kernel.js';
+import { ERRNO, strerror } from '../ctnetlink/errors.js';
+import type { DumpFilter } from '../ctnetlink/requests.js';
+import type { Flow } from '../ctnetlink/model.js';
+import { ByteSink } from '../format/sink.js';
+import { flowPrinter, type FlowPrinter } from '../format/printer.js';
+import { DELETE_BATCH, deleteBatches } from './delete.js';
+import type { CommandContext, CommandResult } from './context.js';
+import type { DeleteRequest } from './request.js';
+
+type RawSkip = (buf: Buffer, off: number, len: number) => boolean;
+
+/** One -D line of the run, compiled. */
+interface RunLine {
+  dump: DumpFilter;
+  skipRaw?: RawSkip;
+  skip?: FlowFilter;
+  print: FlowPrinter;
+}
+
+/**
+ * The kernel's part of a line's filter (ctnetlink_filter_match), tested on the decoded entry: the one dump of a
+ * run cannot carry each line's. The kernel reads an absent mark or status as 0.
+ */
+export function matchesDumpFilter(d: DumpFilter, f: Flow): boolean {
+  if (d.family && f.family !== d.family) return false;
+  if (d.mark && ((f.mark ?? 0) & d.mark.mask) >>> 0 !== d.mark.value) return false;
+  if (d.status && ((f.status ?? 0) & d.status.mask) >>> 0 !== d.status.value) return false;
+  const t = d.tuple;
+  if (t) {
+    const o = f.orig;
+    if (!o) return false;
+    if (t.src && o.src !== addrText(t.src)) return false;
+    if (t.dst && o.dst !== addrText(t.dst)) return false;
+    if (t.protonum !== undefined && o.protonum !== t.protonum) return false;
+    if (t.srcPort !== undefined && o.srcPort !== t.srcPort) return false;
+    if (t.dstPort !== undefined && o.dstPort !== t.dstPort) return false;
+  }
+  return true;
+}
+
+/**
+ * Which lines may match an entry, in line order: a line comparing an exact original source (or else destination)
+ * address is filed under it; the others are tried on every entry. The entry's addresses are read from its raw
+ * message, so that the entries no line can match are skipped without being decoded.
+ */
+class LineIndex {
+  private readonly bySrc = new Map<AddrKey, number[]>();
+  private readonly byDst = new Map<AddrKey, number[]>();
+  private readonly anyEntry: number[] = [];
+  private readonly all: number[];
+
+  constructor(reqs: readonly DeleteRequest[]) {
+    this.all = reqs.map((_, i) => i);
+    reqs.forEach((r, i) => {
+      const q = r.query;
+      // only a compared template holds the entry to its addresses (nfct_cmp runs only with CT_COMPARISON)
+      if (q.compare && q.orig.src) push(this.bySrc, addrKey(q.orig.src, 0, q.orig.src.length), i);
+      else if (q.compare && q.orig.dst) push(this.byDst, addrKey(q.orig.dst, 0, q.orig.dst.length), i);
+      else this.anyEntry.push(i);
+    });
+  }
+
+  /** The lines that may match the entry in buf[off, off + len), by the addresses of its original tuple. */
+  candidates(buf: Buffer, off: number, len: number): readonly number[] {
+    const end = off + len;
+    const o = findAttr(buf, ctAttrsStart(off), end, CTA.TUPLE_ORIG);
+    // no original tuple: no address to match; malformed: every line, and the decoder says what is wrong
+    if (o < 0) return o === NLA_ABSENT ? this.anyEntry : this.all;
+    const ip = findAttr(buf, o + NLA_HDRLEN, o + nlaLen(buf, o), CTA_TUPLE.IP);
+    if (ip < 0) return ip === NLA_ABSENT ? this.anyEntry : this.all;
+    let src: AddrKey | undefined;
+    let dst: AddrKey | undefined;
+    const ipEnd = ip + nlaLen(buf, ip);
+    for (let c = ip + NLA_HDRLEN; c + NLA_HDRLEN <= ipEnd; ) {
+      const n = nlaLen(buf, c);
+      if (nlaBad(n, c, ipEnd)) return this.all;
+      const type = nlaType(buf, c);
+      const key = n === NLA_HDRLEN + 4 || n === NLA_HDRLEN + 16 ? addrKey(buf, c + NLA_HDRLEN, n - NLA_HDRLEN) : undefined;
+      if (type === CTA_IP.V4_SRC || type === CTA_IP.V6_SRC) src = key;
+      else if (type === CTA_IP.V4_DST || type === CTA_IP.V6_DST) dst = key;
+      c += nlaAlign(n);
+    }
+    const a = (src !== undefined && this.bySrc.get(src)) || NONE;
+    const b = (dst !== undefined && this.byDst.get(dst)) || NONE;
+    const c = this.anyEntry;
+    if (a.length + b.length === 0) return c;
+    if (b.length + c.length === 0) return a;
+    if (a.length + c.length === 0) return b;
+    return [...a, ...b, ...c].sort((x, y) => x - y);
+  }
+}
+/** An address as a map key: an IPv4 address as its number, an IPv6 address as its 16 bytes in a string. */
+type AddrKey = number | string;
+const addrKey = (b: Uint8Array, at: number, len: number): AddrKey =>
+  len === 4 ? ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0 : String.fromCharCode(...b.subarray(at, at + len));
+const NONE: readonly number[] = [];
+const push = (m: Map<AddrKey, number[]>, k: AddrKey, i: number): void => {
+  const l = m.get(k);
+  if (l) l.push(i);
+  else m.set(k, [i]);
+};
+
+/** The family every line dumps, or AF_UNSPEC (0) when they differ. */
+const sharedFamily = (reqs: readonly DeleteRequest[]): number =>
+  reqs.every((r) => r.query.family === reqs[0].query.family) ? reqs[0].query.family : 0;
+
+/**
+ * Runs the -D lines in one dump. Returns each line's count; a dump error comes back as `error`, a failing delete
+ * is thrown (as deleteConntrack does) after what was deleted has been printed.
+ */
+export async function deleteRun(reqs: readonly DeleteRequest[], ctx: CommandContext): Promise<CommandResult> {
+  const batches = deleteBatches(ctx);
+  // each line's deleted entries, printed once the dump is done (created on its first entry)
+  const lineText: Array<ByteSink | undefined> = [];
+  // an entry is formatted when dumped (its object is reused) into the batch's text; entry i is line lineOf[i]
+  // of the run and ends at ends[i]
+  const batchText = new ByteSink();
+  const lines: RunLine[] = reqs.map((r) => ({
+    dump: kernelDumpFilter(r.query),
+    skipRaw: compileRawPrefilter(r.query),
+    skip: compileFilter(r.query),
+    print: flowPrinter({ ...r.output, labelmap: undefined }, { ...ctx, out: batchText }, 'delete'),
+  }));
+  const index = new LineIndex(reqs);
+  const decoder = new FlowDecoder();
+  let counter = 0;
+  let ends: number[] = [];
+  let lineOf: number[] = [];
+
+  const send = (): Promise<void> | undefined => {
+    const text = batchText.take();
+    const batchEnds = ends;
+    const batchLines = lineOf;
+    const answered = batches.send((results) => {
+      for (let i = 0; i < results.length && batches.fatal === undefined; i++) {
+        const errno = results[i];
+        // ENOENT: gone between dump and delete; reported all the same (1.4.8, as deleteConntrack)
+        if (errno !== 0 && errno !== ERRNO.ENOENT) {
+          batches.fail(otherProblem(`Operation failed: ${err2str(errno, CMD.CT_DELETE, strerror)}`));
+          break;
+        }
+        const k = batchLines[i];
+        const sink = (lineText[k] ??= new ByteSink(512));
+        sink.bytes(text.subarray(i === 0 ? 0 : batchEnds[i - 1], batchEnds[i]));
+        counter++;
+      }
+    });
+    ends = [];
+    lineOf = [];
+    return answered;
+  };
+
+  const dumpError = await batches.dumpOutcome(
+    ctx.client.dumpRaw({ family: sharedFamily(reqs), threaded: true }, (buf, off, len) => {
+      batches.checkOpen();
+      const candidates = index.candidates(buf, off, len);
+      if (candidates.length === 0) return undefined;
+      const flow = decoder.decode(buf, off, len);
+      const k = firstMatch(lines, candidates, flow, buf, off, len);
+      if (k < 0) return undefined;
+      void batches.deleteFromMessage(buf, off, len);
+      lines[k].print.flow(flow);
+      ends.push(batchText.pos);
+      lineOf.push(k);
+      // the dump pauses while too many batches are unanswered
+      if (batches.length >= DELETE_BATCH) return send();
+      return undefined;
+    }),
+  );
+  if (dumpError === undefined && batches.length) void send();
+  try {
+    await batches.finish();
+  } finally {
+    // line by line, in line order: what conntrack prints running them one after the other
+    for (const t of lineText) if (t) ctx.out.bytes(t.buf.subarray(0, t.pos));
+  }
+  return { counter, error: dumpError };
+}
+
+function firstMatch(lines: readonly RunLine[], candidates: readonly number[], flow: Flow, buf: Buffer, off: number, len: number): number {
+  for (const k of candidates) {
+    const l = lines[k];
+    if (!matchesDumpFilter(l.dump, flow)) continue;
+    if (l.skipRaw?.(buf, off, len)) continue;
+    if (l.skip?.(flow)) continue;
+    return k;
+  }
+  return -1;
+}
