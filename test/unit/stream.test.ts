@@ -78,8 +78,8 @@ describe('streamOf', () => {
   it("the producer's failure comes after what it pushed before failing", async () => {
     const got: number[] = [];
     const stream = streamOf<number>(async (push) => {
-      push(1);
-      push(2);
+      void push(1);
+      void push(2);
       throw new Error('gone');
     });
     await expect(
