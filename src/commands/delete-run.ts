@@ -12,10 +12,8 @@
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { CTA, CTA_IP, CTA_TUPLE } from '../ctnetlink/constants.js';
-import { ctAttrsStart } from '../ctnetlink/raw-view.js';
-import { findAttr, NLA_ABSENT, nlaAlign, nlaBad, nlaLen, nlaType } from '../netlink/attributes.js';
-import { NLA_HDRLEN } from '../netlink/constants.js';
+import { AF } from '../ctnetlink/constants.js';
+import { ctFamily, ctOrigAddr, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
 import { addrText, compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
 import { kernelDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
@@ -82,24 +80,13 @@ class LineIndex {
 
   /** The lines that may match the entry in buf[off, off + len), by the addresses of its original tuple. */
   candidates(buf: Buffer, off: number, len: number): readonly number[] {
-    const end = off + len;
-    const o = findAttr(buf, ctAttrsStart(off), end, CTA.TUPLE_ORIG);
-    // no original tuple: no address to match; malformed: every line, and the decoder says what is wrong
-    if (o < 0) return o === NLA_ABSENT ? this.anyEntry : this.all;
-    const ip = findAttr(buf, o + NLA_HDRLEN, o + nlaLen(buf, o), CTA_TUPLE.IP);
-    if (ip < 0) return ip === NLA_ABSENT ? this.anyEntry : this.all;
-    let src: AddrKey | undefined;
-    let dst: AddrKey | undefined;
-    const ipEnd = ip + nlaLen(buf, ip);
-    for (let c = ip + NLA_HDRLEN; c + NLA_HDRLEN <= ipEnd; ) {
-      const n = nlaLen(buf, c);
-      if (nlaBad(n, c, ipEnd)) return this.all;
-      const type = nlaType(buf, c);
-      const key = n === NLA_HDRLEN + 4 || n === NLA_HDRLEN + 16 ? addrKey(buf, c + NLA_HDRLEN, n - NLA_HDRLEN) : undefined;
-      if (type === CTA_IP.V4_SRC || type === CTA_IP.V6_SRC) src = key;
-      else if (type === CTA_IP.V4_DST || type === CTA_IP.V6_DST) dst = key;
-      c += nlaAlign(n);
-    }
+    const s = ctOrigAddr(buf, off, len, false);
+    const d = ctOrigAddr(buf, off, len, true);
+    // malformed: every line, and the decoder says what is wrong
+    if (s === NLA_MALFORMED || d === NLA_MALFORMED) return this.all;
+    const n = ctFamily(buf, off) === AF.INET ? 4 : 16;
+    const src = s >= 0 ? addrKey(buf, s, n) : undefined;
+    const dst = d >= 0 ? addrKey(buf, d, n) : undefined;
     const a = (src !== undefined && this.bySrc.get(src)) || NONE;
     const b = (dst !== undefined && this.byDst.get(dst)) || NONE;
     const c = this.anyEntry;
