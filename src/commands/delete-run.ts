@@ -5,17 +5,17 @@
 // order: memory grows with the entries deleted, not with the table.
 //
 // Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only the
-// family they share): see matchesDumpFilter. Lines that name an exact original address are looked up by it (read
-// from the raw message), so an entry is tested against the few lines that can match it and those that name none,
-// not against all of them, and an entry that no line can match is not even decoded.
+// family they share): see filter/kernel.ts matchesDumpFilter. Lines that name an exact original address are
+// looked up by it (read from the raw message), so an entry is tested against the few lines that can match it and
+// those that name none, not against all of them, and an entry that no line can match is not even decoded.
 
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { AF } from '../ctnetlink/constants.js';
 import { ctFamily, ctOrigAddr, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
-import { addrText, compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
-import { kernelDumpFilter } from '../filter/kernel.js';
+import { compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
+import { kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import type { DumpFilter } from '../ctnetlink/requests.js';
 import type { Flow } from '../ctnetlink/model.js';
@@ -33,27 +33,6 @@ interface RunLine {
   skipRaw?: RawSkip;
   skip?: FlowFilter;
   print: FlowPrinter;
-}
-
-/**
- * The kernel's part of a line's filter (ctnetlink_filter_match), tested on the decoded entry: the one dump of a
- * run cannot carry each line's. The kernel reads an absent mark or status as 0.
- */
-export function matchesDumpFilter(d: DumpFilter, f: Flow): boolean {
-  if (d.family && f.family !== d.family) return false;
-  if (d.mark && ((f.mark ?? 0) & d.mark.mask) >>> 0 !== d.mark.value) return false;
-  if (d.status && ((f.status ?? 0) & d.status.mask) >>> 0 !== d.status.value) return false;
-  const t = d.tuple;
-  if (t) {
-    const o = f.orig;
-    if (!o) return false;
-    if (t.src && o.src !== addrText(t.src)) return false;
-    if (t.dst && o.dst !== addrText(t.dst)) return false;
-    if (t.protonum !== undefined && o.protonum !== t.protonum) return false;
-    if (t.srcPort !== undefined && o.srcPort !== t.srcPort) return false;
-    if (t.dstPort !== undefined && o.dstPort !== t.dstPort) return false;
-  }
-  return true;
 }
 
 /**

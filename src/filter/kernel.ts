@@ -6,6 +6,8 @@ import { PORT_PROTOCOLS } from '../ctnetlink/constants.js';
 import type { TupleFilter } from '../ctnetlink/encode.js';
 import type { DumpFilter, U32Filter } from '../ctnetlink/requests.js';
 import type { FlowQuery } from './query.js';
+import type { Flow } from '../ctnetlink/model.js';
+import { addrText } from './userspace.js';
 
 /**
  * The original-tuple part: exact addresses (not networks: those are checked in userspace), the protocol and,
@@ -63,4 +65,25 @@ export function kernelDumpFilter(q: FlowQuery): DumpFilter {
   const tuple = tupleFilterOf(q);
   if (tuple) f.tuple = tuple;
   return f;
+}
+
+/**
+ * What the kernel's dump filter (ctnetlink_filter_match) keeps, tested on a decoded entry: for a dump that could
+ * not carry it (the one dump of -R's -D lines, commands/delete-run.ts). The kernel reads an absent mark or status as 0.
+ */
+export function matchesDumpFilter(d: DumpFilter, f: Flow): boolean {
+  if (d.family && f.family !== d.family) return false;
+  if (d.mark && ((f.mark ?? 0) & d.mark.mask) >>> 0 !== d.mark.value) return false;
+  if (d.status && ((f.status ?? 0) & d.status.mask) >>> 0 !== d.status.value) return false;
+  const t = d.tuple;
+  if (t) {
+    const o = f.orig;
+    if (!o) return false;
+    if (t.src && o.src !== addrText(t.src)) return false;
+    if (t.dst && o.dst !== addrText(t.dst)) return false;
+    if (t.protonum !== undefined && o.protonum !== t.protonum) return false;
+    if (t.srcPort !== undefined && o.srcPort !== t.srcPort) return false;
+    if (t.dstPort !== undefined && o.dstPort !== t.dstPort) return false;
+  }
+  return true;
 }
