@@ -218,6 +218,9 @@ export class InProcessEventStream extends HandledStream implements EventSource {
   private socket?: EventSocket;
   private inner?: EventSource;
   private readonly names: ProgramNames | undefined;
+  /** the senders (netlink ports) of the last batch; whether one since the last look had not sent the batch before */
+  private senders = new Set<number>();
+  private newSender = false;
 
   constructor(
     private readonly groups: number[],
@@ -248,6 +251,13 @@ export class InProcessEventStream extends HandledStream implements EventSource {
           { groups: this.groups, program: this.program, recvBuffer: this.bufferSize || EVENT_RECV_BUFFER, force: this.bufferSize === 0 },
           {
             datagrams: (buf, offsets, lengths) => this.guarded(() => this.datagrams(buf, offsets, lengths)),
+            // a sender not seen in the batch before: the next events are read without the gather pause, so a
+            // short-lived requester's (a conntrack -I lives some 50 µs after its request) is named while it runs
+            gather: () => {
+              const fresh = this.newSender;
+              this.newSender = false;
+              return !fresh;
+            },
             loss: () => this.guarded(() => this.handlers.loss?.()),
             failed: (cause) => this.guarded(() => this.fail('receive', cause)),
           },
@@ -274,10 +284,16 @@ export class InProcessEventStream extends HandledStream implements EventSource {
   }
 
   private datagrams(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void {
+    const before = this.senders;
+    const now = new Set<number>();
     for (let i = 0; i < offsets.length && !this.stopped; i++) {
       const d = buf.subarray(offsets[i], offsets[i] + lengths[i]);
       // the sender's name as the datagram is read, as the receiver looks it up (nlmsg_pid of its first message)
       const port = this.names && d.length >= 16 ? d.readUInt32LE(12) : 0;
+      if (port !== 0 && !now.has(port)) {
+        now.add(port);
+        if (!before.has(port)) this.newSender = true;
+      }
       const name = port !== 0 ? this.names!.lookup(port) : undefined;
       deliverDatagram(
         d,
@@ -286,6 +302,7 @@ export class InProcessEventStream extends HandledStream implements EventSource {
         () => this.stopped,
       );
     }
+    this.senders = now;
     if (!this.stopped) this.handlers.batchEnd?.();
   }
 }
