@@ -13,9 +13,9 @@
 // handed on at once. Only when a look finds the socket empty does it wait in poll(2) again. stop() wakes that
 // wait through an eventfd, so nothing keeps the process alive after it.
 
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../errno.js';
 import { type SocketCause, toNetlinkError } from './raw-socket.js';
-import { openSocketIn } from './socket.js';
+import { openSocketIn } from './nfnl-socket.js';
 import { PollFds, type SocketOptions } from './sockopt.js';
 
 /** An event datagram is one message of well under a page; room for the largest the kernel sends. */
