@@ -119,7 +119,7 @@ const doc = {
     nf_conntrack_max_during_run: num(meta.nf_conntrack_max_during),
     nf_conntrack_buckets: num(meta.nf_conntrack_buckets),
   },
-  ref: { cmd: meta.ref_cmd, version: meta.ref_version },
+  ref: { cmd: meta.ref_cmd, version: meta.ref_version, base: meta.base === 'true' },
   ours: { cmd: meta.ours_cmd, git_rev: meta.git_rev, git_dirty: meta.git_dirty === 'true' },
   same_command_both_sides: meta.ref_cmd === meta.ours_cmd,
   runs: num(meta.runs),
@@ -185,7 +185,7 @@ out.push(`conntrack benchmark  ${doc.started}  (${doc.total_s}s total)`);
 out.push(
   `machine: ${doc.machine.nproc} cpu (${doc.machine.cpu}), ${doc.machine.mem_total_mb} MB, kernel ${doc.machine.kernel}, node ${doc.machine.node}`,
 );
-out.push(`ref:  ${doc.ref.cmd} (${doc.ref.version})`);
+out.push(`ref:  ${doc.ref.cmd} (${doc.ref.version})${doc.ref.base ? '   [BASE: an A/B run, ours against this build]' : ''}`);
 out.push(`ours: ${doc.ours.cmd}${doc.same_command_both_sides ? '   [SAME COMMAND AS REF: harness test]' : ''}`);
 out.push(`runs: ${doc.runs} (+${doc.warmup} warmup), median wall time; harness overhead ~${fmtMs(doc.harness_overhead_ms)}`);
 out.push(

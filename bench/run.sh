@@ -6,7 +6,7 @@
 # only change outside it is net.netfilter.nf_conntrack_max (global, read-only
 # inside a netns), which is raised for the run and always put back.
 #
-# See bench/README.md. Env: BENCH_SIZES RUNS WARMUP OURS REF BENCH_ALL
+# See bench/README.md. Env: BENCH_SIZES RUNS WARMUP OURS REF BASE BENCH_ALL
 # BENCH_ONLY BENCH_JOBS BENCH_CT_MAX BENCH_OUT.
 set -euo pipefail
 export LC_ALL=C
@@ -54,6 +54,9 @@ RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 OURS=${OURS:-"$repo/bin/conntrack"}
 REF=${REF:-/usr/sbin/conntrack}
+# BASE: an A/B run. The timed "ref" side runs this command (e.g. an older build of ours) with the same
+# arguments and mode as ours, tally included; REF still loads, flushes and counts the table.
+BASE=${BASE:-}
 BENCH_ALL=${BENCH_ALL:-0}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_JOBS=${BENCH_JOBS:-$(nproc)}
@@ -80,6 +83,7 @@ inner() {
   : >"$SAMPLES"; : >"$CASEF"; : >"$SIZEF"
   read -r -a REF_CMD <<<"$REF"
   read -r -a OURS_CMD <<<"$OURS"
+  read -r -a CMP_CMD <<<"${BASE:-$REF}"
   BASE_FILE="$CTB_TMP/base.txt" EXTRA_FILE="$CTB_TMP/extra.txt"
   TABLE_N=0 FAILS=0
 
@@ -110,7 +114,7 @@ inner() {
   local tool
   for tool in ref ours; do
     run_one "$tool" same -C
-    ((RC == 0)) || die "$tool (${tool^^}=$( [[ $tool == ref ]] && echo "$REF" || echo "$OURS")) -C failed rc=$RC: $(head -c 400 "$EF")"
+    ((RC == 0)) || die "$tool (${tool^^}=$( [[ $tool == ref ]] && echo "${BASE:-$REF}" || echo "$OURS")) -C failed rc=$RC: $(head -c 400 "$EF")"
   done
 
   for s in $sizes; do
@@ -176,7 +180,7 @@ run_one() {
   local tool=$1 mode=$2; shift 2
   local -a cmd
   case $tool in
-    ref) cmd=("${REF_CMD[@]}" "$@") ;;
+    ref) cmd=("${CMP_CMD[@]}" "$@") ;;
     ours) cmd=("${OURS_CMD[@]}" "$@") ;;
     node0) cmd=(node -e 0) ;;
     true0) cmd=(true) ;;
@@ -197,7 +201,7 @@ run_one() {
       $TIME -f %M -o "$TF" "${cmd[@]}" >"$OF" 2>"$EF" || RC=$?
       t1=$EPOCHREALTIME ;;
     tally)
-      if [[ $tool == ref ]]; then
+      if [[ $tool == ref && -z $BASE ]]; then
         t0=$EPOCHREALTIME
         { $TIME -f %M -o "$TF" "${REF_CMD[@]}" -L 2>"$EF" |
           LC_ALL=C awk '{ for (i = 1; i <= NF; i++) if (substr($i, 1, 4) == "src=") { print $i; break } }' |
@@ -338,6 +342,7 @@ resolve_cmd() {
 }
 OURS=$(resolve_cmd "$OURS" OURS "build it, or set OURS=/usr/sbin/conntrack to test the harness")
 REF=$(resolve_cmd "$REF" REF)
+[[ -z $BASE ]] || BASE=$(resolve_cmd "$BASE" BASE)
 
 mkdir -p "$BENCH_OUT"
 CTB_NS="ctbench-$$"
@@ -392,9 +397,9 @@ ip netns add "$CTB_NS"
 NS_CREATED=1
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "bench: ref='$REF' ours='$OURS' sizes='$BENCH_SIZES' runs=$RUNS warmup=$WARMUP netns=$CTB_NS"
+echo "bench: ref='${BASE:-$REF}'${BASE:+ (BASE: an A/B run; the table is loaded by $REF)} ours='$OURS' sizes='$BENCH_SIZES' runs=$RUNS warmup=$WARMUP netns=$CTB_NS"
 t_start=$EPOCHREALTIME
-export CTB_NS CTB_TMP CTB_INIT_NETNS REF OURS BENCH_SIZES RUNS WARMUP BENCH_ALL BENCH_ONLY BENCH_JOBS
+export CTB_NS CTB_TMP CTB_INIT_NETNS REF BASE OURS BENCH_SIZES RUNS WARMUP BENCH_ALL BENCH_ONLY BENCH_JOBS
 # The inner part runs as a background job in its own process group (set -m),
 # so that a signal to this script is handled at once (bash defers traps while
 # a foreground child runs) and cleanup can end that group, and only it.
@@ -416,9 +421,10 @@ total_s=$(elapsed "$t_start")
   printf 'mem_total_kb\t%s\n' "$(awk '/^MemTotal/{print $2}' /proc/meminfo)"
   printf 'os\t%s\n' "$(. /etc/os-release && echo "$PRETTY_NAME")"
   printf 'node\t%s\n' "$(node --version)"
-  printf 'ref_cmd\t%s\n' "$REF"
+  printf 'ref_cmd\t%s\n' "${BASE:-$REF}"
+  printf 'base\t%s\n' "$([[ -n $BASE ]] && echo true || echo false)"
   printf 'ours_cmd\t%s\n' "$OURS"
-  printf 'ref_version\t%s\n' "$($REF --version 2>&1 | head -n1)"
+  printf 'ref_version\t%s\n' "$(${BASE:-$REF} --version 2>&1 | head -n1)"
   printf 'git_rev\t%s\n' "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo none)"
   printf 'git_dirty\t%s\n' "$([[ -n $(git -C "$repo" status --porcelain 2>/dev/null) ]] && echo true || echo false)"
   printf 'runs\t%s\n' "$RUNS"

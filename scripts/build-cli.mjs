@@ -14,9 +14,9 @@ const common = {
   legalComments: 'none',
 };
 
-await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.js' });
+await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/socket/dump-worker.js'], outfile: 'dist/dump-worker.js' });
 // the event socket's receiver process (see src/commands/events.ts)
-await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/event-receiver.js'], outfile: 'dist/event-receiver.js' });
+await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/socket/event-receiver.js'], outfile: 'dist/event-receiver.js' });
 await build({
   ...common,
   format: 'cjs',

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConntrackClient } from '../src/ctnetlink/client.js';
-import { NfnlSocket, type SocketOptions } from '../src/netlink/socket.js';
+import { NfnlSocket, type SocketOptions } from '../src/netlink/socket/nfnl-socket.js';
 import { main } from '../src/cli/main.js';
 import { MemorySink } from '../src/format/sink.js';
 import { fixedClock } from '../src/format/clock.js';

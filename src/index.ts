@@ -3,7 +3,7 @@
 export { ConntrackClient } from './ctnetlink/client.js';
 export type { CtClient, DumpOptions, FlushFilter, RawFlowHandler } from './ctnetlink/client.js';
 export type { ClientOptions } from './ctnetlink/client.js';
-export type { NetnsSpec } from './netlink/netns.js';
+export type { NetnsSpec } from './netlink/socket/netns.js';
 export { Batch } from './ctnetlink/batch.js';
 export type { BatchOptions, StopSignal } from './ctnetlink/batch.js';
 export type { FlowInput, FlowSpec, TupleInput } from './ctnetlink/flow-spec.js';
@@ -31,7 +31,7 @@ export { systemClock, fixedClock } from './format/clock.js';
 export type { Clock } from './format/clock.js';
 export { loadLabelMap, parseLabelMap } from './format/labelmap.js';
 export type { LabelMap } from './format/labelmap.js';
-export { NetlinkError } from './netlink/socket.js';
+export { NetlinkError } from './netlink/socket/nfnl-socket.js';
 export { bytesOf, textOf } from './text.js';
 // selecting entries as conntrack does, from a query of plain fields (what `conntrack -L/-D/-E` options resolve to)
 export { allFlows } from './filter/query.js';

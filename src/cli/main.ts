@@ -1,6 +1,7 @@
 // The one place that turns results and errors into stderr text and an exit code (conntrack.c main(),
 // do_command_ct(), print_stats(), exit_error()).
 
+import { constants as osConstants } from 'node:os';
 import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
 import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from '../commands/errors.js';
 import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from '../format/sink.js';
@@ -9,9 +10,9 @@ import { entryFromTemplate, resolveRequest } from './resolve.js';
 import { usageText } from './usage.js';
 import { takeNetns } from './netns-arg.js';
 import { ConntrackClient, CtClient } from '../ctnetlink/client.js';
-import { NetlinkError } from '../netlink/socket.js';
-import { strerror } from '../netlink/errno.js';
-import { causeErrno, causeOf } from '../netlink/raw-socket.js';
+import { NetlinkError } from '../netlink/socket/nfnl-socket.js';
+import { ERRNO, strerror } from '../netlink/errno.js';
+import { causeErrno, causeOf } from '../netlink/socket/raw-socket.js';
 import { Clock, systemClock } from '../format/clock.js';
 import type { CommandContext, CommandResult } from '../commands/context.js';
 import type { CommandRequest, EventsRequest } from '../commands/request.js';
@@ -83,9 +84,9 @@ export async function main(io: MainIo): Promise<number> {
   }
 }
 
+/** The errno a failed write reported (its code names it, e.g. ENOSPC); a code that names no errno is an I/O error. */
 function codeToErrno(code: string): number {
-  const table: Record<string, number> = { ENOSPC: 28, EIO: 5, EBADF: 9, EFBIG: 27, EDQUOT: 122, EROFS: 30 };
-  return table[code] ?? 5;
+  return (osConstants.errno as Record<string, number>)[code] ?? ERRNO.EIO;
 }
 
 async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise<number> {

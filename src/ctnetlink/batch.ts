@@ -13,7 +13,7 @@
 // a SIGKILL can still leave changes unreported: at most the unanswered datagrams.
 
 import { ackLast } from '../netlink/framing.js';
-import type { MessageHandler } from '../netlink/socket.js';
+import type { MessageHandler } from '../netlink/socket/nfnl-socket.js';
 import { NlWriter } from '../netlink/writer.js';
 import { type FlowInput, type FlowSpec, flowSpecOf, identityOf } from './flow-spec.js';
 import type { Flow } from './model.js';

@@ -1,7 +1,7 @@
 // The typed ctnetlink client: the library API that the CLI uses and other programs can import.
 
-import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket.js';
-import { NetnsHandle, type NetnsSpec } from '../netlink/netns.js';
+import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket/nfnl-socket.js';
+import { NetnsHandle, type NetnsSpec } from '../netlink/socket/netns.js';
 import { ERRNO } from '../netlink/errno.js';
 import { AF } from '../netlink/constants.js';
 import type { NfRequest } from '../netlink/framing.js';

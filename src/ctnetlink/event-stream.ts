@@ -1,4 +1,4 @@
-// The ctnetlink event stream, received by a small child process (netlink/event-receiver.ts).
+// The ctnetlink event stream, received by a small child process (netlink/socket/event-receiver.ts).
 //
 // The netlink package's addon cannot survive an overrun of a multicast socket (the kernel flags the socket with
 // ENOBUFS, epoll reports EPOLLERR, and the addon aborts while building the error), and an event socket overruns
@@ -11,7 +11,7 @@
 // the time the parent gets to an event); they come as program records before the datagrams they name.
 //
 // A subscription whose socket filter decides every event by itself (nothing is left to the userspace filter)
-// is read in this process instead (InProcessEventStream, netlink/event-socket.ts): the kernel drops the flood,
+// is read in this process instead (InProcessEventStream, netlink/socket/event-socket.ts): the kernel drops the flood,
 // and what passes is too little to need a reader of its own. Where the filter cannot be attached there (koffi
 // does not load, the kernel refuses it), the receiver process reads, as for every other subscription.
 
@@ -27,13 +27,13 @@ import { ERRNO } from '../netlink/errno.js';
 export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
-import { EventSocket } from '../netlink/event-socket.js';
+import { EventSocket } from '../netlink/socket/event-socket.js';
 import { ProgramNames } from '../netlink/program-names.js';
-import { NetlinkSocketTable } from '../netlink/socket-fd.js';
-import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/raw-socket.js';
-import { CONTROL, EVENT_RECV_BUFFER, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket-protocol.js';
-import { inNetns, NetnsHandle, type NetnsSpec } from '../netlink/netns.js';
-import { socketOptions } from '../netlink/sockopt.js';
+import { NetlinkSocketTable } from '../netlink/socket/fd.js';
+import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/socket/raw-socket.js';
+import { CONTROL, EVENT_RECV_BUFFER, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket/protocol.js';
+import { inNetns, NetnsHandle, type NetnsSpec } from '../netlink/socket/netns.js';
+import { socketOptions } from '../netlink/socket/sockopt.js';
 
 export interface EventStreamHandlers {
   /**
@@ -58,7 +58,7 @@ export interface EventStreamHandlers {
 
 /** The receiver script: next to the CLI bundle, or in netlink/ of the compiled library. */
 function receiverPath(): string {
-  const candidates = [new URL('./event-receiver.js', import.meta.url), new URL('../netlink/event-receiver.js', import.meta.url)];
+  const candidates = [new URL('./event-receiver.js', import.meta.url), new URL('../netlink/socket/event-receiver.js', import.meta.url)];
   const found = candidates.find((u) => existsSync(fileURLToPath(u)));
   return fileURLToPath(found ?? candidates[0]);
 }
@@ -210,7 +210,7 @@ function deliverDatagram(
 }
 
 /**
- * The event stream read in this process (netlink/event-socket.ts), for a socket filter that decides every event:
+ * The event stream read in this process (netlink/socket/event-socket.ts), for a socket filter that decides every event:
  * the handlers see what EventStream would give them. `fallback` is the receiver process's stream, for when the
  * filter cannot be attached here.
  */
@@ -235,7 +235,7 @@ export class InProcessEventStream extends HandledStream implements EventSource {
   ) {
     super(handlers);
     const fd = netns?.fd;
-    // the port ids are the namespace's: its table of netlink sockets (socket-fd.ts reads this thread's), opened there
+    // the port ids are the namespace's: its table of netlink sockets (fd.ts reads this thread's), opened there
     const t = this.table;
     const table = fd === undefined ? () => t.read() : () => (t.isOpen ? t.read() : inNetns(fd, () => t.read()));
     this.names = programNames ? new ProgramNames(undefined, table) : undefined;

@@ -5,7 +5,7 @@
 import { AF } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
 import type { NfRequest } from '../netlink/framing.js';
-import { MessageHandler, NetlinkError } from '../netlink/socket.js';
+import { MessageHandler, NetlinkError } from '../netlink/socket/nfnl-socket.js';
 import { decodeExpect, type Expect } from './expect.js';
 import { streamOf } from './stream.js';
 import { deleteExpect, dumpExpect, ExpectSpec, flushExpect, getExpect, newExpect } from './requests.js';

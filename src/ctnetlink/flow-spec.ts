@@ -4,7 +4,7 @@
 
 import { AF } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
-import { NetlinkError } from '../netlink/socket.js';
+import { NetlinkError } from '../netlink/socket/nfnl-socket.js';
 import type { AttrNode } from '../netlink/attributes.js';
 import { addressBytes } from './addresses.js';
 import { CTA } from './constants.js';

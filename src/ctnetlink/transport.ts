@@ -1,8 +1,8 @@
-// What the client uses of a netlink socket. NfnlSocket (src/netlink/socket.ts) is the kernel-backed one; a
+// What the client uses of a netlink socket. NfnlSocket (src/netlink/socket/nfnl-socket.ts) is the kernel-backed one; a
 // scripted transport in the tests answers from captured kernel datagrams, so every operation runs without root.
 
 import type { NfRequest } from '../netlink/framing.js';
-import type { MessageHandler } from '../netlink/socket.js';
+import type { MessageHandler } from '../netlink/socket/nfnl-socket.js';
 import type { Requester } from './expect-ops.js';
 
 export interface Transport extends Requester {

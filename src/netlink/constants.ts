@@ -1,5 +1,7 @@
 // Netlink constants, mirroring linux/netlink.h and linux/netfilter/nfnetlink.h.
 
+/** NETLINK_ROUTE (linux/netlink.h): rtnetlink; only tests open it, as a socket of another protocol. */
+export const NETLINK_ROUTE = 0;
 /** NETLINK_NETFILTER, the netlink protocol of nfnetlink (linux/netlink.h). */
 export const NETLINK_NETFILTER = 12;
 

@@ -11,7 +11,7 @@
 
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { NETLINK_NETFILTER } from './constants.js';
-import { netlinkSockets, socketFds } from './socket-fd.js';
+import { netlinkSockets, socketFds } from './socket/fd.js';
 
 /** How old the copy of /proc/net/netlink may get before it is read again. */
 const SNAPSHOT_MS = 1;

@@ -8,7 +8,7 @@ import type { CpuStats, GlobalStats } from '../../src/ctnetlink/model.js';
 import { forEachMessage, isControl } from '../../src/netlink/framing.js';
 import { NFNL_SUBSYS, NLMSG, NLMSG_HDRLEN } from '../../src/netlink/constants.js';
 import { IPCTNL_MSG_CT, IPCTNL_MSG_EXP } from '../../src/ctnetlink/constants.js';
-import { NetlinkError } from '../../src/netlink/socket.js';
+import { NetlinkError } from '../../src/netlink/socket/nfnl-socket.js';
 import { ExpectOperations, type Requester } from '../../src/ctnetlink/expect-ops.js';
 import type { EventSource, EventStreamHandlers, EventSubscription } from '../../src/ctnetlink/event-stream.js';
 import type { NfRequest } from '../../src/netlink/framing.js';

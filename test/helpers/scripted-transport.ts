@@ -10,7 +10,7 @@ import type { Transport } from '../../src/ctnetlink/transport.js';
 import { decodeTree, type AttrNode } from '../../src/netlink/attributes.js';
 import { NLM_F, NLMSG, NLMSG_HDRLEN } from '../../src/netlink/constants.js';
 import { ATTRS_OFFSET, encodeRequest, forEachMessage, type NfRequest } from '../../src/netlink/framing.js';
-import { type MessageHandler, NetlinkError } from '../../src/netlink/socket.js';
+import { type MessageHandler, NetlinkError } from '../../src/netlink/socket/nfnl-socket.js';
 
 /** One socket of a capture: the first sequence number it used and the datagrams it received, in order. */
 export interface SocketCapture {

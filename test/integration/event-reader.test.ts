@@ -1,5 +1,5 @@
 // -E whose socket filter decides the whole query is read in the listener's own process (ctnetlink/event-stream.ts
-// InProcessEventStream, netlink/event-socket.ts), without the receiver process. Against the receiver process with
+// InProcessEventStream, netlink/socket/event-socket.ts), without the receiver process. Against the receiver process with
 // the same filter (CONNTRACK_KERNEL_FILTER=receiver) and against userspace filtering (=off), listening side by side
 // to a burst in which one event in a hundred matches: the same lines, every matching event; from another namespace
 // with --netns the same; the ENOBUFS warning exactly when events were lost; and where koffi cannot load, the

@@ -16,7 +16,7 @@ import { fixedClock } from '../../src/format/clock.js';
 import { AttrNode, bytes, encodeAttrsToBuffer, nest, u16be, u32be, u8 } from '../../src/netlink/attributes.js';
 import { NFNL_SUBSYS, NFNLGRP, NLM_F, NLMSG_HDRLEN } from '../../src/netlink/constants.js';
 import { encodeRequest, forEachMessage, type NfRequest } from '../../src/netlink/framing.js';
-import { NetlinkError } from '../../src/netlink/socket.js';
+import { NetlinkError } from '../../src/netlink/socket/nfnl-socket.js';
 import { readDatagrams, ReplayClient } from '../helpers/replay.js';
 
 const FIXTURES = join(__dirname, '../../fixtures');

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { MemorySink } from '../../src/format/sink.js';
 import { fixedClock } from '../../src/format/clock.js';
-import { NetlinkError } from '../../src/netlink/socket.js';
+import { NetlinkError } from '../../src/netlink/socket/nfnl-socket.js';
 import { ReplayClient } from '../helpers/replay.js';
 
 async function run(argv: string[], client: () => ReplayClient): Promise<{ out: string; err: string; code: number }> {

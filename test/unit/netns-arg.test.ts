@@ -87,7 +87,7 @@ describe('--netns in main', () => {
   });
 
   it('a namespace that cannot be entered: a message and exit 1; a missing value: exit 2', async () => {
-    const { NetlinkError } = await import('../../src/netlink/socket.js');
+    const { NetlinkError } = await import('../../src/netlink/socket/nfnl-socket.js');
     const failing = (errno: number, syscall: string) => () => {
       throw new NetlinkError(errno, syscall);
     };

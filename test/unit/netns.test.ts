@@ -1,10 +1,10 @@
-// Entering a network namespace (src/netlink/netns.ts): what a spec names, the errors of a namespace that cannot
+// Entering a network namespace (src/netlink/socket/netns.ts): what a spec names, the errors of a namespace that cannot
 // be used, and that the thread is back in its own namespace afterwards, whatever happened.
 
 import { openSync, closeSync, readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inNetns, NetnsHandle, netnsPath } from '../../src/netlink/netns.js';
-import { NetlinkError } from '../../src/netlink/socket.js';
+import { inNetns, NetnsHandle, netnsPath } from '../../src/netlink/socket/netns.js';
+import { NetlinkError } from '../../src/netlink/socket/nfnl-socket.js';
 import { ConntrackClient } from '../../src/ctnetlink/client.js';
 import { openEventStream } from '../../src/ctnetlink/event-stream.js';
 

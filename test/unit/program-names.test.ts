@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NETLINK_NETFILTER } from '../../src/netlink/constants.js';
 import { ProgramNames } from '../../src/netlink/program-names.js';
-import { openNetfilterSocket } from '../../src/netlink/raw-socket.js';
-import { netlinkSockets, socketFds } from '../../src/netlink/socket-fd.js';
+import { openNetfilterSocket } from '../../src/netlink/socket/raw-socket.js';
+import { netlinkSockets, socketFds } from '../../src/netlink/socket/fd.js';
 
 /** A scripted /proc: the table the next read gives, and the resolutions asked for. */
 function scripted() {

@@ -16,7 +16,7 @@ import {
   toNetlinkError,
   UNKNOWN_CAUSE_ERRNO,
   unknownCause,
-} from '../../src/netlink/raw-socket.js';
+} from '../../src/netlink/socket/raw-socket.js';
 import {
   CONTROL,
   CONTROL_RECORD_SIZE,
@@ -25,7 +25,7 @@ import {
   DumpControl,
   RECORD_CONTROL,
   recordCause,
-} from '../../src/netlink/socket-protocol.js';
+} from '../../src/netlink/socket/protocol.js';
 
 /** The error Node throws for read(2) on a descriptor that is not open. */
 function badFdError(): unknown {

@@ -14,7 +14,7 @@
 //
 // With a BPF program (hex of its struct sock_filter array, filter/bpf.ts) the socket gets it as its filter, so
 // the kernel drops events that cannot match before they are queued; without -b (RECVBUF 0) the receive buffer
-// is forced past net.core.rmem_max where the process may (SO_RCVBUFFORCE). Both go through netlink/sockopt.ts
+// is forced past net.core.rmem_max where the process may (SO_RCVBUFFORCE). Both go through netlink/socket/sockopt.ts
 // and are skipped when it cannot load: the parent filters everything again anyway.
 //
 // With NETNS_FD (a descriptor of a network namespace, given by the parent) it moves into that namespace before it
@@ -24,13 +24,13 @@
 
 import { closeSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { NETLINK_NETFILTER, NLMSG_HDRLEN } from './constants.js';
-import { ERRNO } from './errno.js';
+import { NETLINK_NETFILTER, NLMSG_HDRLEN } from '../constants.js';
+import { ERRNO } from '../errno.js';
 import { enterNetns } from './netns.js';
-import { ProgramNames } from './program-names.js';
-import { NetlinkSocketTable } from './socket-fd.js';
+import { ProgramNames } from '../program-names.js';
+import { NetlinkSocketTable } from './fd.js';
 import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram, type SocketCause } from './raw-socket.js';
-import { CONTROL, causeValue, controlRecord, EVENT_RECV_BUFFER, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './socket-protocol.js';
+import { CONTROL, causeValue, controlRecord, EVENT_RECV_BUFFER, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './protocol.js';
 import { type SocketOptions, socketOptions } from './sockopt.js';
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -58,7 +58,7 @@ const names = process.argv[4] === 'names' ? new ProgramNames(undefined, () => so
 const program = process.argv[5] && process.argv[5] !== '-' ? Buffer.from(process.argv[5], 'hex') : undefined;
 /** a descriptor of the network namespace to receive in (netns.ts): entered for good before the socket is opened */
 const netnsFd = process.argv[6] ? Number(process.argv[6]) : undefined;
-/** Without -b (socket-protocol.ts) */
+/** Without -b (protocol.ts) */
 const DEFAULT_RECV_BUFFER = EVENT_RECV_BUFFER;
 /** Past this much queued for the parent, datagrams are dropped and reported as ENOBUFS. */
 const MAX_QUEUED = 256 << 20;

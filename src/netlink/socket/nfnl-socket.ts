@@ -1,12 +1,12 @@
 // A NETLINK_NETFILTER socket with request/ACK, dump and multicast handling on top of the addon's socket
 // (opened in raw-socket.ts, the one module that imports `netlink`); framing and errno decoding are ours
-// (framing.ts, errno.ts). Threaded dumps are received by dump-worker.ts (protocol: socket-protocol.ts).
+// (framing.ts, errno.ts). Threaded dumps are received by dump-worker.ts (what the two say: protocol.ts).
 
 import { createRequire } from 'node:module';
-import { DecodeError } from './attributes.js';
-import { NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
-import { ERRNO } from './errno.js';
-import { encodeRequest, forEachMessage, NfRequest } from './framing.js';
+import { DecodeError } from '../attributes.js';
+import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../constants.js';
+import { ERRNO } from '../errno.js';
+import { encodeRequest, forEachMessage, NfRequest } from '../framing.js';
 import { inNetns, NetnsHandle } from './netns.js';
 import {
   NetlinkError,
@@ -17,7 +17,7 @@ import {
   toNetlinkError,
   unknownCause,
 } from './raw-socket.js';
-import { DUMP_BATCH_SIZE, DUMP_MAX_IN_FLIGHT, DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
+import { DUMP_BATCH_SIZE, DUMP_MAX_IN_FLIGHT, DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './protocol.js';
 
 export { NetlinkError, toNetlinkError } from './raw-socket.js';
 

@@ -6,7 +6,7 @@
 // goes on without (the options are improvements, never needed for correct output).
 
 import { createRequire } from 'node:module';
-import { SOCK_FILTER_LEN } from './bpf.js';
+import { SOCK_FILTER_LEN } from '../bpf.js';
 
 /** asm-generic/socket.h */
 export const SOL_SOCKET = 1;

@@ -7,10 +7,10 @@
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { NLMSG, NLMSG_HDRLEN } from './constants.js';
+import { NLMSG, NLMSG_HDRLEN } from '../constants.js';
 import { inNetns } from './netns.js';
 import { causeOf, EMPTY, type OpenSocket, openNetfilterSocket, quietReads, readDatagram, type SocketCause } from './raw-socket.js';
-import { DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './socket-protocol.js';
+import { DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './protocol.js';
 
 const data = workerData as DumpWorkerData;
 const port = parentPort!;

@@ -1,15 +1,15 @@
 // The only module that imports the `netlink` package: opening a NETLINK_NETFILTER socket (with its multicast
 // groups and receive buffer), finding its descriptor for read(2), the read(2) of one datagram, and what a failed
-// socket call reports (its cause). NfnlSocket (socket.ts), the threaded dump's receiver (dump-worker.ts) and the
+// socket call reports (its cause). NfnlSocket (nfnl-socket.ts), the threaded dump's receiver (dump-worker.ts) and the
 // event receiver process (event-receiver.ts) all open their sockets here; what they say to each other is in
-// socket-protocol.ts.
+// protocol.ts.
 
 import { readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { RawNetlinkSocket } from 'netlink';
-import { NETLINK_NETFILTER } from './constants.js';
-import { ERRNO, strerror } from './errno.js';
-import { newNetlinkFd, socketFds } from './socket-fd.js';
+import { NETLINK_NETFILTER } from '../constants.js';
+import { ERRNO, strerror } from '../errno.js';
+import { newNetlinkFd, socketFds } from './fd.js';
 
 export type RawSocket = RawNetlinkSocket;
 
@@ -78,7 +78,7 @@ export interface OpenOptions {
   recvBufferSize?: number;
   /** multicast group numbers to join (NFNLGRP_*) */
   groups?: number[];
-  /** find the socket's descriptor too, for read(2) (see socket-fd.ts) */
+  /** find the socket's descriptor too, for read(2) (see fd.ts) */
   findFd?: boolean;
 }
 
@@ -101,11 +101,16 @@ function loadRawSocket(): typeof RawNetlinkSocket {
  * socket call ('socket') or joining a group ('setsockopt'); the socket is closed then.
  */
 export function openNetfilterSocket(opts: OpenOptions): OpenSocket {
+  return openNetlinkSocket(NETLINK_NETFILTER, opts);
+}
+
+/** openNetfilterSocket for any netlink protocol (the tests open a NETLINK_ROUTE socket beside it). */
+export function openNetlinkSocket(protocol: number, opts: OpenOptions): OpenSocket {
   const Raw = loadRawSocket();
   const before = opts.findFd ? socketFds() : undefined;
   let socket: RawSocket;
   try {
-    socket = new Raw(NETLINK_NETFILTER, {
+    socket = new Raw(protocol, {
       messagePeeking: false,
       msgBufferSize: opts.msgBufferSize,
       recvBufferSize: opts.recvBufferSize ?? 0,
@@ -114,7 +119,7 @@ export function openNetfilterSocket(opts: OpenOptions): OpenSocket {
   } catch (e) {
     throw toNetlinkError(e, 'socket');
   }
-  const fd = before ? newNetlinkFd(before, NETLINK_NETFILTER) : undefined;
+  const fd = before ? newNetlinkFd(before, protocol) : undefined;
   for (const g of opts.groups ?? []) {
     try {
       socket.addMembership(g);

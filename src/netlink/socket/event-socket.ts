@@ -15,9 +15,9 @@
 // or the next sender's, must be read while that sender is still there to be named): then it waits in poll(2)
 // at once. stop() wakes that wait through an eventfd, so nothing keeps the process alive after it.
 
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../errno.js';
 import { type SocketCause, toNetlinkError } from './raw-socket.js';
-import { openSocketIn } from './socket.js';
+import { openSocketIn } from './nfnl-socket.js';
 import { PollFds, type SocketOptions } from './sockopt.js';
 
 /** An event datagram is one message of well under a page; room for the largest the kernel sends. */

@@ -6,7 +6,7 @@
 
 import { closeSync, constants as fsConstants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ERRNO } from './errno.js';
+import { ERRNO } from '../errno.js';
 import { NetlinkError, toNetlinkError } from './raw-socket.js';
 
 /** A network namespace: a name under /run/netns (as `ip netns` makes them), a path (/proc/PID/ns/net), or an open fd. */
