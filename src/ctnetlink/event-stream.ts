@@ -29,7 +29,7 @@ import { forEachMessage } from '../netlink/framing.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
 import { EventSocket } from '../netlink/socket/event-socket.js';
 import { ProgramNames } from '../netlink/program-names.js';
-import { netlinkSockets } from '../netlink/socket/fd.js';
+import { NetlinkSocketTable } from '../netlink/socket/fd.js';
 import { causeErrno, causeOf, type SocketCause, unknownCause } from '../netlink/socket/raw-socket.js';
 import { CONTROL, EVENT_RECV_BUFFER, RECORD_CONTROL, RECORD_PROGRAM, recordCause } from '../netlink/socket/protocol.js';
 import { inNetns, NetnsHandle, type NetnsSpec } from '../netlink/socket/netns.js';
@@ -218,6 +218,10 @@ export class InProcessEventStream extends HandledStream implements EventSource {
   private socket?: EventSocket;
   private inner?: EventSource;
   private readonly names: ProgramNames | undefined;
+  private readonly table = new NetlinkSocketTable(NETLINK_NETFILTER);
+  /** the senders (netlink ports) of the last batch; whether one since the last look had not sent the batch before */
+  private senders: ReadonlyMap<number, unknown> = new Map();
+  private newSender = false;
 
   constructor(
     private readonly groups: number[],
@@ -231,8 +235,9 @@ export class InProcessEventStream extends HandledStream implements EventSource {
   ) {
     super(handlers);
     const fd = netns?.fd;
-    // the port ids are the namespace's: its table of netlink sockets (fd.ts reads this thread's)
-    const table = fd === undefined ? undefined : () => inNetns(fd, () => netlinkSockets(NETLINK_NETFILTER));
+    // the port ids are the namespace's: its table of netlink sockets (fd.ts reads this thread's), opened there
+    const t = this.table;
+    const table = fd === undefined ? () => t.read() : () => (t.isOpen ? t.read() : inNetns(fd, () => t.read()));
     this.names = programNames ? new ProgramNames(undefined, table) : undefined;
   }
 
@@ -248,6 +253,13 @@ export class InProcessEventStream extends HandledStream implements EventSource {
           { groups: this.groups, program: this.program, recvBuffer: this.bufferSize || EVENT_RECV_BUFFER, force: this.bufferSize === 0 },
           {
             datagrams: (buf, offsets, lengths) => this.guarded(() => this.datagrams(buf, offsets, lengths)),
+            // a sender not seen in the batch before: the next events are read without the gather pause, so a
+            // short-lived requester's (a conntrack -I lives some 50 µs after its request) is named while it runs
+            gather: () => {
+              const fresh = this.newSender;
+              this.newSender = false;
+              return !fresh;
+            },
             loss: () => this.guarded(() => this.handlers.loss?.()),
             failed: (cause) => this.guarded(() => this.fail('receive', cause)),
           },
@@ -270,22 +282,32 @@ export class InProcessEventStream extends HandledStream implements EventSource {
     this.stopped = true;
     this.socket?.stop();
     this.inner?.stop();
+    this.table.close();
     this.netns?.close();
   }
 
   private datagrams(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void {
+    const before = this.senders;
+    // the senders' names as the batch is read, as the receiver looks them up (nlmsg_pid of a datagram's first
+    // message): once per sender, since the whole batch came off the socket in one drain
+    const named = new Map<number, string | undefined>();
+    let port = 0;
+    let name: string | undefined;
+    const program = (pid: number): string | undefined => (pid === port ? name : undefined);
+    const stopped = (): boolean => this.stopped;
     for (let i = 0; i < offsets.length && !this.stopped; i++) {
       const d = buf.subarray(offsets[i], offsets[i] + lengths[i]);
-      // the sender's name as the datagram is read, as the receiver looks it up (nlmsg_pid of its first message)
-      const port = this.names && d.length >= 16 ? d.readUInt32LE(12) : 0;
-      const name = port !== 0 ? this.names!.lookup(port) : undefined;
-      deliverDatagram(
-        d,
-        this.handlers,
-        (pid) => (pid === port ? name : undefined),
-        () => this.stopped,
-      );
+      port = this.names && d.length >= 16 ? d.readUInt32LE(12) : 0;
+      if (port === 0) name = undefined;
+      else if (named.has(port)) name = named.get(port);
+      else {
+        name = this.names!.lookup(port);
+        named.set(port, name);
+        if (!before.has(port)) this.newSender = true;
+      }
+      deliverDatagram(d, this.handlers, program, stopped);
     }
+    this.senders = named;
     if (!this.stopped) this.handlers.batchEnd?.();
   }
 }

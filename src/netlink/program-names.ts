@@ -9,7 +9,7 @@
 // a name is kept while its socket (the same port id with the same inode) is in the table and for CLOSED_MS
 // after, since a port id is free for any later process once its socket is closed.
 
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { NETLINK_NETFILTER } from './constants.js';
 import { netlinkSockets, socketFds } from './socket/fd.js';
 
@@ -38,12 +38,24 @@ function holds(pid: number, inode: string): boolean {
   return false;
 }
 
+/** The network namespace of a process (or this thread), as readlink gives it ("net:[4026531840]"), if it can be seen. */
+function netnsOf(pid: number | 'thread-self'): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/net`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * conntrack.c name_by_portid(): pid == portid first, then every process. conntrack goes through /proc in its
  * order (lowest pid first); here the newest processes come first, since the requester is most often one that has
  * just started (a conntrack -D's second socket, whose port id is not its pid): found in a fraction of the time a
  * whole scan takes, while it is still there. The name differs only for a socket two processes share (inherited
- * over fork without exec), where conntrack names the older one.
+ * over fork without exec), where conntrack names the older one. The processes of this thread's network namespace
+ * (the socket's, but for a listener reading another namespace's table) are looked into first: one readlink tells a
+ * process of another namespace, where looking through its descriptors takes one per descriptor, and on a busy host
+ * the requester is found before it exits; the others are looked into after them.
  */
 function nameByPortid(portid: number, inode: string): string | undefined {
   if (holds(portid, inode)) return pidName(portid);
@@ -56,10 +68,14 @@ function nameByPortid(portid: number, inode: string): string | undefined {
   } catch {
     return undefined;
   }
+  const here = netnsOf('thread-self');
+  const elsewhere: number[] = [];
   for (const pid of pids) {
     if (pid <= 1 || pid === portid) continue;
-    if (holds(pid, inode)) return pidName(pid);
+    if (here !== undefined && netnsOf(pid) !== here) elsewhere.push(pid);
+    else if (holds(pid, inode)) return pidName(pid);
   }
+  for (const pid of elsewhere) if (holds(pid, inode)) return pidName(pid);
   return undefined;
 }
 

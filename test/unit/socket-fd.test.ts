@@ -5,7 +5,7 @@
 import { readSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NETLINK_NETFILTER, NETLINK_ROUTE } from '../../src/netlink/constants.js';
-import { newNetlinkFd, socketFds } from '../../src/netlink/socket/fd.js';
+import { NetlinkSocketTable, netlinkSockets, newNetlinkFd, socketFds } from '../../src/netlink/socket/fd.js';
 import { openNetfilterSocket, openNetlinkSocket } from '../../src/netlink/socket/raw-socket.js';
 
 const opts = { msgBufferSize: 8192 };
@@ -49,5 +49,29 @@ describe('netlink socket descriptors', () => {
     } finally {
       a.close();
     }
+  });
+
+  it('the kept-open table of sockets is read afresh each time: the same as netlinkSockets(), a new socket in it, a closed one gone', () => {
+    const table = new NetlinkSocketTable(NETLINK_NETFILTER);
+    try {
+      const first = table.read();
+      expect(table.isOpen).toBe(true);
+      const before = socketFds();
+      const { socket: s } = openNetfilterSocket(opts);
+      let port: number;
+      try {
+        const inode = [...socketFds()].find(([fd]) => !before.has(fd))![1];
+        const now = table.read();
+        expect(now).toEqual(netlinkSockets(NETLINK_NETFILTER));
+        port = [...now].find(([, ino]) => ino === inode)![0];
+        expect(first.has(port)).toBe(false);
+      } finally {
+        s.close();
+      }
+      expect(table.read().has(port)).toBe(false);
+    } finally {
+      table.close();
+    }
+    expect(table.isOpen).toBe(false);
   });
 });

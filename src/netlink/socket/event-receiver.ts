@@ -24,10 +24,11 @@
 
 import { closeSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { NLMSG_HDRLEN } from '../constants.js';
+import { NETLINK_NETFILTER, NLMSG_HDRLEN } from '../constants.js';
 import { ERRNO } from '../errno.js';
 import { enterNetns } from './netns.js';
 import { ProgramNames } from '../program-names.js';
+import { NetlinkSocketTable } from './fd.js';
 import { causeOf, EMPTY, openNetfilterSocket, quietReads, type RawSocket, readDatagram, type SocketCause } from './raw-socket.js';
 import { CONTROL, causeValue, controlRecord, EVENT_RECV_BUFFER, MAX_PROGRAM_RECORD, RECORD_PROGRAM } from './protocol.js';
 import { type SocketOptions, socketOptions } from './sockopt.js';
@@ -51,7 +52,9 @@ function writeOut(data: Buffer): void {
 
 const groups = (process.argv[2] ?? '').split(',').filter(Boolean).map(Number);
 const recvBuffer = Number(process.argv[3] ?? 0);
-const names = process.argv[4] === 'names' ? new ProgramNames() : undefined;
+/** the table of netlink sockets, kept open: opened at the first lookup, after the namespace is entered */
+const sockets = new NetlinkSocketTable(NETLINK_NETFILTER);
+const names = process.argv[4] === 'names' ? new ProgramNames(undefined, () => sockets.read()) : undefined;
 const program = process.argv[5] && process.argv[5] !== '-' ? Buffer.from(process.argv[5], 'hex') : undefined;
 /** a descriptor of the network namespace to receive in (netns.ts): entered for good before the socket is opened */
 const netnsFd = process.argv[6] ? Number(process.argv[6]) : undefined;

@@ -10,8 +10,10 @@
 //
 // Woken for a datagram, it reads everything the socket holds, hands it on as one batch, and looks again after
 // GATHER_MS: a stream of events costs one wakeup per GATHER_MS, not one per event, and a single event is
-// handed on at once. Only when a look finds the socket empty does it wait in poll(2) again. stop() wakes that
-// wait through an eventfd, so nothing keeps the process alive after it.
+// handed on at once. Only when a look finds the socket empty does it wait in poll(2) again. The handler may
+// ask for no pause after a batch (`gather()` false: it came from a sender not seen before, whose next events,
+// or the next sender's, must be read while that sender is still there to be named): then it waits in poll(2)
+// at once. stop() wakes that wait through an eventfd, so nothing keeps the process alive after it.
 
 import { ERRNO } from '../errno.js';
 import { type SocketCause, toNetlinkError } from './raw-socket.js';
@@ -32,6 +34,8 @@ const GATHER_MS = 50;
 export interface EventSocketHandlers {
   /** one batch of datagrams: each at buf[offsets[i], offsets[i] + lengths[i]); the buffer is the handler's */
   datagrams(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void;
+  /** after the batches of one look: whether the next look may wait GATHER_MS (default: it may) */
+  gather?(): boolean;
   /** the kernel dropped events (ENOBUFS): the socket overran */
   loss(): void;
   /** reading failed for another cause: the socket is closed */
@@ -135,7 +139,7 @@ export class EventSocket {
     this.timer = undefined;
     const n = this.drain();
     if (this.stopped) return;
-    if (n > 0) this.timer = setTimeout(() => this.look(), GATHER_MS);
+    if (n > 0 && this.handlers.gather?.() !== false) this.timer = setTimeout(() => this.look(), GATHER_MS);
     else this.wait();
   }
 
