@@ -111,8 +111,10 @@ describe.skipIf(skipReason)('the README library examples, run against the kernel
     const [got, ...rest] = r.stdout.split('\n');
     expect(rest).toEqual(['deleted', 'again: delete failed with errno 2: No such file or directory', '']);
     const tuples = 'src=192.0.2.1 dst=198.51.100.7 sport=40000 dport=443 [UNREPLIED] src=198.51.100.7 dst=192.0.2.1 sport=443 dport=40000';
-    // each change came from this process (the reference names its port and program)
-    const userspace = / \[USERSPACE\] portid=\d+ progname=node$/;
+    // each change came from this process: the reference prints its port, and names its program when the process
+    // is still there as the event is read (1.4.7 looks it up then; this one exits right after its last request, so
+    // under load the name of the last events may be missing, as with any short-lived requester)
+    const userspace = / \[USERSPACE\] portid=\d+( progname=node)?$/;
     expect(r.events.every((l) => userspace.test(l))).toBe(true);
     expect(r.events.map((l) => l.replace(/ +\d+ (?=ESTABLISHED)/, ' T ').replace(userspace, ''))).toEqual([
       `    [NEW] tcp      6 T ESTABLISHED ${tuples} mark=1`,
