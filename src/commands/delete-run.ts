@@ -4,15 +4,15 @@
 // would. Each line's entries are kept (as printed text) until the dump ends, then printed line by line in line
 // order: memory grows with the entries deleted, not with the table.
 //
-// Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only the
-// family they share): see filter/kernel.ts matchesDumpFilter. Lines that compare an exact original address are
+// Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only what they
+// all ask for: filter/kernel.ts commonDumpFilter, matchesDumpFilter). Lines that compare an exact original address are
 // looked up by it (line-index.ts).
 
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
 import { compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
-import { kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
+import { commonDumpFilter, kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import type { DumpFilter } from '../ctnetlink/requests.js';
 import type { Flow } from '../ctnetlink/model.js';
@@ -21,7 +21,7 @@ import { flowPrinter, type FlowPrinter } from '../format/printer.js';
 import { DELETE_BATCH, deleteBatches } from './delete.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { DeleteRequest } from './request.js';
-import { LineIndex, sharedFamily } from './line-index.js';
+import { LineIndex } from './line-index.js';
 
 type RawSkip = (buf: Buffer, off: number, len: number) => boolean;
 
@@ -81,7 +81,7 @@ export async function deleteRun(reqs: readonly DeleteRequest[], ctx: CommandCont
   };
 
   const dumpError = await batches.dumpOutcome(
-    ctx.client.dumpRaw({ family: sharedFamily(reqs.map((r) => r.query)), threaded: true }, (buf, off, len) => {
+    ctx.client.dumpRaw({ ...commonDumpFilter(lines.map((l) => l.dump)), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       const candidates = index.candidates(buf, off, len);
       if (candidates.length === 0) return undefined;

@@ -4,7 +4,6 @@
 
 import { AF } from '../ctnetlink/constants.js';
 import { ctFamily, ctOrigAddr, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
-import type { FlowQuery } from '../filter/query.js';
 
 /** The exact original addresses a line holds every entry it matches to (none: it may match any entry). */
 export interface PinnedAddresses {
@@ -59,7 +58,3 @@ const push = (m: Map<AddrKey, number[]>, k: AddrKey, i: number): void => {
   if (l) l.push(i);
   else m.set(k, [i]);
 };
-
-/** The family every line dumps, or AF_UNSPEC (0) when they differ: the one dump of a run carries only that. */
-export const sharedFamily = (queries: readonly FlowQuery[]): number =>
-  queries.every((q) => q.family === queries[0].family) ? queries[0].family : 0;

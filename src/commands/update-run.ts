@@ -14,13 +14,13 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import type { FlowSpec } from '../ctnetlink/flow-spec.js';
 import type { Flow } from '../ctnetlink/model.js';
 import type { DumpFilter } from '../ctnetlink/requests.js';
-import { kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
+import { commonDumpFilter, kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
 import { compileUpdateFilter, type FlowFilter } from '../filter/userspace.js';
 import type { OutputSpec } from '../format/output.js';
 import { flowPrinter, type FlowPrinter } from '../format/printer.js';
 import { ByteSink } from '../format/sink.js';
 import type { CommandContext, CommandResult } from './context.js';
-import { LineIndex, sharedFamily } from './line-index.js';
+import { LineIndex } from './line-index.js';
 import type { FlowChange, UpdateRequest } from './request.js';
 import { pairOutcome, UPDATE_BATCH, updateBatches, updatedEntry } from './update.js';
 
@@ -129,7 +129,7 @@ export async function updateRun(reqs: readonly UpdateRequest[], ctx: CommandCont
 
   let at = 0;
   const dumpError = await batches.dumpOutcome(
-    ctx.client.dumpRaw({ family: sharedFamily(reqs.map((r) => r.query)), threaded: true }, (buf, off, len) => {
+    ctx.client.dumpRaw({ ...commonDumpFilter(lines.map((l) => l.dump)), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       const here = at++;
       const candidates = index.candidates(buf, off, len);

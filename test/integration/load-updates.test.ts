@@ -107,6 +107,15 @@ describe.skipIf(skipReason || !have148())('-R with runs of -U lines: ours (one d
   it('the same lines in the opposite order', () => expectSame('reversed', [...TOGGLES].reverse()));
   it('the fixture run: lines that find the entries already changed print nothing, status bits set line by line', () =>
     expectSameFile(join(REPO, 'fixtures/tables/load-updates.txt')));
+  it('lines that all name the family and protocol: one dump the kernel filters by them', () => {
+    const out = expectSame(
+      'shared',
+      ['-U -p udp -s 10.1.0.3', '-U -p udp -d 10.2.0.1 --sport 4003', '-U -p udp -s 192.0.2.22', '-U -p udp -s 10.1.0.9 --dport 5353'].map(
+        (l) => `${l} -m 0x3/0x1`,
+      ),
+    );
+    expect(out.split('\n').filter((l) => l.includes('src=10.1.0.3 ')).length).toBe(2);
+  });
   it('runs broken by -I, -D and -F lines keep the order of effects', () =>
     expectSame('broken', [
       ...TOGGLES.slice(0, 3),
