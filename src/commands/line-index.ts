@@ -3,7 +3,7 @@
 // and an entry that no line can match is not even decoded. The entry's addresses are read from its raw message.
 
 import { AF } from '../ctnetlink/constants.js';
-import { ctFamily, ctOrigAddr, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
+import { ctFamily, ctOrigAddr, NLA_ABSENT, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
 
 /** The exact original addresses a line holds every entry it matches to (none: it may match any entry). */
 export interface PinnedAddresses {
@@ -32,8 +32,10 @@ export class LineIndex {
 
   /** The lines that may match the entry in buf[off, off + len), by the addresses of its original tuple. */
   candidates(buf: Buffer, off: number, len: number): readonly number[] {
-    const s = ctOrigAddr(buf, off, len, false);
-    const d = ctOrigAddr(buf, off, len, true);
+    // an address no line is filed by is not looked for (both walks see the same attributes, so either one finds
+    // a malformed one; with neither, every line is a candidate and the decoder finds it)
+    const s = this.bySrc.size ? ctOrigAddr(buf, off, len, false) : NLA_ABSENT;
+    const d = this.byDst.size ? ctOrigAddr(buf, off, len, true) : NLA_ABSENT;
     // malformed: every line, and the decoder says what is wrong
     if (s === NLA_MALFORMED || d === NLA_MALFORMED) return this.all;
     const n = ctFamily(buf, off) === AF.INET ? 4 : 16;
