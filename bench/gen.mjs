@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Generate conntrack -R (--load-file) input: one `-I ...` line per entry.
 //
-// usage: node bench/gen.mjs COUNT [--range base|extra] [--deletes N] > FILE
+// usage: node bench/gen.mjs COUNT [--range base|extra] [--deletes N | --updates N] > FILE
 //
 // --deletes N: instead, N `-D` lines, each naming the whole original tuple of one entry of the COUNT-entry table,
 // spread evenly over it (a -R of many -D lines, as a controller removing stale entries sends).
+// --updates N: the same N entries as `-U` lines that set mark 7 (one mark for all: conntrack takes -m of every -U
+// line from the file's last line).
 //
 // Every line i (0-based) gets a unique original tuple; the kernel derives the
 // reply tuple by inverting it. Source and destination addresses live in
@@ -48,12 +50,14 @@ function flush(cb) {
   else setImmediate(cb);
 }
 
-const delIdx = process.argv.indexOf('--deletes');
-const deletes = delIdx > 0 ? Number.parseInt(process.argv[delIdx + 1] ?? '', 10) : 0;
-if (delIdx > 0 && !(deletes >= 1 && deletes <= count)) {
-  process.stderr.write('gen.mjs: --deletes N needs 1 <= N <= COUNT\n');
+const updIdx = process.argv.indexOf('--updates');
+const pickIdx = updIdx > 0 ? updIdx : process.argv.indexOf('--deletes');
+const picked = pickIdx > 0 ? Number.parseInt(process.argv[pickIdx + 1] ?? '', 10) : 0;
+if (pickIdx > 0 && !(picked >= 1 && picked <= count)) {
+  process.stderr.write('gen.mjs: --deletes N / --updates N needs 1 <= N <= COUNT\n');
   process.exit(2);
 }
+const [command, change] = updIdx > 0 ? ['-U', ' -m 7'] : ['-D', ''];
 
 let i = 0;
 function step() {
@@ -67,16 +71,16 @@ function step() {
     const h = Math.imul(i ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
     const d = `10.${128 + ((h >>> 24) & 127)}.${(h >>> 16) & 255}.${(h >>> 8) & 255}`;
     const k = i % 10;
-    if (deletes) {
-      // the j-th of the deletes names entry floor(j * count / deletes): step to the next one
-      const j = Math.floor((i * deletes) / count);
-      if (Math.floor((j * count) / deletes) !== i) {
+    if (picked) {
+      // the j-th of the picked lines names entry floor(j * count / picked): step to the next one
+      const j = Math.floor((i * picked) / count);
+      if (Math.floor((j * count) / picked) !== i) {
         i++;
         continue;
       }
       const proto = k >= 1 && k <= 5 ? 'udp' : 'tcp';
       const dport = k === 0 ? 443 : k <= 5 ? 53 : tcpPorts[k - 6];
-      chunk.push(`-D -s ${s} -d ${d} -p ${proto} --sport ${sport} --dport ${dport}`, '\n');
+      chunk.push(`${command} -s ${s} -d ${d} -p ${proto} --sport ${sport} --dport ${dport}${change}`, '\n');
       i++;
       if (++pending >= 20000) {
         flush(step);

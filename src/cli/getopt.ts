@@ -139,7 +139,7 @@ export class Getopt {
     const text = this.nextchar!;
     const eq = text.indexOf('=');
     const name = eq >= 0 ? text.slice(0, eq) : text;
-    let found: LongOption | undefined = this.longopts.find((o) => o.name === name);
+    let found: LongOption | undefined = exactOption(this.longopts, name);
     if (!found) {
       let ambiguous = false;
       for (const o of this.longopts) {
@@ -177,4 +177,20 @@ export class Getopt {
     }
     return found.val;
   }
+}
+
+/**
+ * Each long option table's options by exact name (the first of a name, as a search in order finds it), built once
+ * per table: the tables are built once and memoised (cli/parse.ts mergedOptions), and a -R file of many -D or -U
+ * lines looks up --sport and --dport on every line.
+ */
+const byName = new WeakMap<readonly LongOption[], Map<string, LongOption>>();
+function exactOption(opts: readonly LongOption[], name: string): LongOption | undefined {
+  let m = byName.get(opts);
+  if (!m) {
+    m = new Map();
+    for (const o of opts) if (!m.has(o.name)) m.set(o.name, o);
+    byName.set(opts, m);
+  }
+  return m.get(name);
 }

@@ -4,18 +4,15 @@
 // would. Each line's entries are kept (as printed text) until the dump ends, then printed line by line in line
 // order: memory grows with the entries deleted, not with the table.
 //
-// Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only the
-// family they share): see filter/kernel.ts matchesDumpFilter. Lines that name an exact original address are
-// looked up by it (read from the raw message), so an entry is tested against the few lines that can match it and
-// those that name none, not against all of them, and an entry that no line can match is not even decoded.
+// Every line's own filter runs here in userspace, its kernel dump filter too (the one dump carries only what they
+// all ask for: filter/kernel.ts commonDumpFilter, matchesDumpFilter). Lines that compare an exact original address are
+// looked up by it (line-index.ts).
 
 import { CMD } from './command-bits.js';
 import { err2str, otherProblem } from './errors.js';
 import { FlowDecoder } from '../ctnetlink/decode.js';
-import { AF } from '../ctnetlink/constants.js';
-import { ctFamily, ctOrigAddr, NLA_MALFORMED } from '../ctnetlink/raw-view.js';
 import { compileFilter, compileRawPrefilter, type FlowFilter } from '../filter/userspace.js';
-import { kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
+import { commonDumpFilter, kernelDumpFilter, matchesDumpFilter } from '../filter/kernel.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import type { DumpFilter } from '../ctnetlink/requests.js';
 import type { Flow } from '../ctnetlink/model.js';
@@ -24,6 +21,7 @@ import { flowPrinter, type FlowPrinter } from '../format/printer.js';
 import { DELETE_BATCH, deleteBatches } from './delete.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { DeleteRequest } from './request.js';
+import { LineIndex } from './line-index.js';
 
 type RawSkip = (buf: Buffer, off: number, len: number) => boolean;
 
@@ -34,61 +32,6 @@ interface RunLine {
   skip?: FlowFilter;
   print: FlowPrinter;
 }
-
-/**
- * Which lines may match an entry, in line order: a line comparing an exact original source (or else destination)
- * address is filed under it; the others are tried on every entry. The entry's addresses are read from its raw
- * message, so that the entries no line can match are skipped without being decoded.
- */
-class LineIndex {
-  private readonly bySrc = new Map<AddrKey, number[]>();
-  private readonly byDst = new Map<AddrKey, number[]>();
-  private readonly anyEntry: number[] = [];
-  private readonly all: number[];
-
-  constructor(reqs: readonly DeleteRequest[]) {
-    this.all = reqs.map((_, i) => i);
-    reqs.forEach((r, i) => {
-      const q = r.query;
-      // only a compared template holds the entry to its addresses (nfct_cmp runs only with CT_COMPARISON)
-      if (q.compare && q.orig.src) push(this.bySrc, addrKey(q.orig.src, 0, q.orig.src.length), i);
-      else if (q.compare && q.orig.dst) push(this.byDst, addrKey(q.orig.dst, 0, q.orig.dst.length), i);
-      else this.anyEntry.push(i);
-    });
-  }
-
-  /** The lines that may match the entry in buf[off, off + len), by the addresses of its original tuple. */
-  candidates(buf: Buffer, off: number, len: number): readonly number[] {
-    const s = ctOrigAddr(buf, off, len, false);
-    const d = ctOrigAddr(buf, off, len, true);
-    // malformed: every line, and the decoder says what is wrong
-    if (s === NLA_MALFORMED || d === NLA_MALFORMED) return this.all;
-    const n = ctFamily(buf, off) === AF.INET ? 4 : 16;
-    const src = s >= 0 ? addrKey(buf, s, n) : undefined;
-    const dst = d >= 0 ? addrKey(buf, d, n) : undefined;
-    const a = (src !== undefined && this.bySrc.get(src)) || NONE;
-    const b = (dst !== undefined && this.byDst.get(dst)) || NONE;
-    const c = this.anyEntry;
-    if (a.length + b.length === 0) return c;
-    if (b.length + c.length === 0) return a;
-    if (a.length + c.length === 0) return b;
-    return [...a, ...b, ...c].sort((x, y) => x - y);
-  }
-}
-/** An address as a map key: an IPv4 address as its number, an IPv6 address as its 16 bytes in a string. */
-type AddrKey = number | string;
-const addrKey = (b: Uint8Array, at: number, len: number): AddrKey =>
-  len === 4 ? ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0 : String.fromCharCode(...b.subarray(at, at + len));
-const NONE: readonly number[] = [];
-const push = (m: Map<AddrKey, number[]>, k: AddrKey, i: number): void => {
-  const l = m.get(k);
-  if (l) l.push(i);
-  else m.set(k, [i]);
-};
-
-/** The family every line dumps, or AF_UNSPEC (0) when they differ. */
-const sharedFamily = (reqs: readonly DeleteRequest[]): number =>
-  reqs.every((r) => r.query.family === reqs[0].query.family) ? reqs[0].query.family : 0;
 
 /**
  * Runs the -D lines in one dump. Returns each line's count; a dump error comes back as `error`, a failing delete
@@ -107,7 +50,8 @@ export async function deleteRun(reqs: readonly DeleteRequest[], ctx: CommandCont
     skip: compileFilter(r.query),
     print: flowPrinter({ ...r.output, labelmap: undefined }, { ...ctx, out: batchText }, 'delete'),
   }));
-  const index = new LineIndex(reqs);
+  // only a compared template holds the entry to its addresses (nfct_cmp runs only with CT_COMPARISON)
+  const index = new LineIndex(reqs.map((r) => (r.query.compare ? r.query.orig : {})));
   const decoder = new FlowDecoder();
   let counter = 0;
   let ends: number[] = [];
@@ -137,7 +81,7 @@ export async function deleteRun(reqs: readonly DeleteRequest[], ctx: CommandCont
   };
 
   const dumpError = await batches.dumpOutcome(
-    ctx.client.dumpRaw({ family: sharedFamily(reqs), threaded: true }, (buf, off, len) => {
+    ctx.client.dumpRaw({ ...commonDumpFilter(lines.map((l) => l.dump)), threaded: true }, (buf, off, len) => {
       batches.checkOpen();
       const candidates = index.candidates(buf, off, len);
       if (candidates.length === 0) return undefined;

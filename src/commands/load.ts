@@ -8,7 +8,8 @@
 // lines of the batch created are deleted again.
 //
 // A run of consecutive -D lines is answered from one dump (delete-run.ts): each entry goes to the first line that
-// matches it, which is what the dump per line that conntrack does leaves and prints.
+// matches it, which is what the dump per line that conntrack does leaves and prints. So is a run of -U lines
+// (update-run.ts): an entry a line updated goes on, as the kernel answers it, to the lines after it.
 
 import { readFileSync } from 'node:fs';
 import { CMD } from './command-bits.js';
@@ -22,8 +23,9 @@ import { deleteConntrack } from './delete.js';
 import { deleteRun } from './delete-run.js';
 import { flush } from './get.js';
 import { update } from './update.js';
+import { updateRun } from './update-run.js';
 import type { CommandContext, CommandResult } from './context.js';
-import type { CommandRequest, DeleteRequest } from './request.js';
+import type { CommandRequest, DeleteRequest, UpdateRequest } from './request.js';
 import type { EntrySpec } from '../ctnetlink/template.js';
 
 const MAX_ARGC = 255;
@@ -207,8 +209,8 @@ export async function loadFile(fileName: string, ctx: CommandContext, parser: Li
       i = j;
       continue;
     }
-    if (cmd.command === CMD.CT_DELETE && lines.parsed.get(i + 1)?.command === CMD.CT_DELETE) {
-      i = await runDeletes(lines, i, ctx);
+    if ((cmd.command === CMD.CT_DELETE || cmd.command === CMD.CT_UPDATE) && lines.parsed.get(i + 1)?.command === cmd.command) {
+      i = await runOfLines(lines, i, ctx);
       continue;
     }
     // resolved only now: a line's own checks (--mask-src without --src) fail it after the lines before it ran
@@ -224,26 +226,34 @@ function failIfError(r: CommandResult, command: number): void {
 }
 
 /**
- * The run of -D lines from line `from`, answered from one dump (delete-run.ts); returns the line after it. A
- * line whose own checks fail ends the run: the lines before it run, then its error is thrown, as line by line.
+ * The run of -D (or -U) lines from line `from`, answered from one dump (delete-run.ts, update-run.ts); returns the
+ * line after it. A line whose own checks fail ends the run: the lines before it run, then its error is thrown, as
+ * line by line.
  */
-async function runDeletes(lines: LineTable, from: number, ctx: CommandContext): Promise<number> {
-  const reqs: DeleteRequest[] = [];
+async function runOfLines(lines: LineTable, from: number, ctx: CommandContext): Promise<number> {
+  const command = lines.command[from];
+  const reqs: CommandRequest[] = [];
   let lineError: { e: unknown } | undefined;
   let i = from;
-  for (let cmd = lines.parsed.get(i); cmd?.command === CMD.CT_DELETE; cmd = lines.parsed.get(++i)) {
+  for (let cmd = lines.parsed.get(i); cmd?.command === command; cmd = lines.parsed.get(++i)) {
     try {
-      const req = cmd.resolve();
-      if (req.kind !== 'delete') throw otherProblem('unknown command');
-      reqs.push(req);
+      reqs.push(cmd.resolve());
     } catch (e) {
       lineError = { e };
       break;
     }
   }
-  if (reqs.length) failIfError(await (reqs.length === 1 ? deleteConntrack(reqs[0], ctx) : deleteRun(reqs, ctx)), CMD.CT_DELETE);
+  if (reqs.length === 1) failIfError(await runLine(reqs[0], ctx), command);
+  else if (reqs.length) failIfError(await runMany(reqs, ctx), command);
   if (lineError) throw lineError.e;
   return i;
+}
+
+/** Several -D lines, or several -U lines, in one dump. */
+function runMany(reqs: CommandRequest[], ctx: CommandContext): Promise<CommandResult> {
+  if (reqs.every((r): r is DeleteRequest => r.kind === 'delete')) return deleteRun(reqs, ctx);
+  if (reqs.every((r): r is UpdateRequest => r.kind === 'update')) return updateRun(reqs, ctx);
+  throw otherProblem('unknown command');
 }
 
 /** A -D, -U or -F line (the only ones kept as parsed: the others were refused or are sent in batches). */

@@ -18,10 +18,11 @@ import { kernelDumpFilter } from '../filter/kernel.js';
 import { flowPrinter } from '../format/printer.js';
 import { ERRNO, strerror } from '../ctnetlink/errors.js';
 import { tupleSpecOf } from '../ctnetlink/flow-spec.js';
+import type { Batch } from '../ctnetlink/batch.js';
 import type { CommandContext, CommandResult } from './context.js';
 import type { FlowChange, UpdateRequest } from './request.js';
 
-const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a SIGKILL leaves at most 128 updated unprinted
+export const UPDATE_BATCH = 64; // entries, two messages each; 2 batches unanswered: a SIGKILL leaves at most 128 updated unprinted
 /** Room for a batch's printed lines to start with (the buffer grows as needed). */
 const BATCH_TEXT = UPDATE_BATCH * 256;
 
@@ -110,6 +111,23 @@ export function updatedEntry(c: FlowChange, ct: Flow): EntrySpec | undefined {
   return e;
 }
 
+/**
+ * What the answers to an entry's update and GET say: 'done'; 'gone' when the entry vanished in the middle (skipped,
+ * as 1.4.8 does); 'failed' when either failed otherwise, and then the batch has failed with conntrack's message.
+ */
+export function pairOutcome(batches: Batch, upd: number, get: number): 'done' | 'gone' | 'failed' {
+  if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) return 'gone';
+  const errno = upd || get;
+  if (!errno) return 'done';
+  batches.fail(otherProblem(`Operation failed: ${err2str(errno, CMD.CT_UPDATE, strerror)}`));
+  return 'failed';
+}
+
+/** The pipelined update and GET pairs of a -U (and of a run of -R's -U lines: update-run.ts). */
+export function updateBatches(ctx: CommandContext): Batch {
+  return ctx.client.batch({ maxUnanswered: 2, bufferSize: UPDATE_BATCH * 1024, stop: ctx.stop, afterAnswers: () => ctx.out.flush() });
+}
+
 export async function update(req: UpdateRequest, ctx: CommandContext): Promise<CommandResult> {
   const client = ctx.client;
   const { query, change } = req;
@@ -131,7 +149,7 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
   };
   const print = flowPrinter(req.output, { ...ctx, out: toTarget }, 'update');
   let counter = 0;
-  const batches = client.batch({ maxUnanswered: 2, bufferSize: UPDATE_BATCH * 1024, stop: ctx.stop, afterAnswers: () => ctx.out.flush() });
+  const batches = updateBatches(ctx);
   let starts: number[] = [];
   let ends: number[] = [];
 
@@ -143,13 +161,9 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
       for (let i = 0; i < results.length; i += 2) {
         const [upd, get] = [results[i], results[i + 1]];
         if (batches.fatal !== undefined) return false;
-        // an entry that vanished in the middle is skipped (1.4.8)
-        if (upd === ERRNO.ENOENT || get === ERRNO.ENOENT) continue;
-        const errno = upd || get;
-        if (errno) {
-          batches.fail(otherProblem(`Operation failed: ${err2str(errno, CMD.CT_UPDATE, strerror)}`));
-          return false;
-        }
+        const outcome = pairOutcome(batches, upd, get);
+        if (outcome === 'gone') continue;
+        if (outcome === 'failed') return false;
         const from = batchStarts[i / 2];
         const to = batchEnds[i / 2];
         if (to > from) ctx.out.bytes(text.buf.subarray(from, to));

@@ -196,6 +196,14 @@ export class Batch {
     return undefined;
   }
 
+  /**
+   * Waits for the answers to what has been sent (after a stop, no longer than STOP_WAIT_MS), without ending the
+   * batch: answers may queue more (-R's -U run updates an entry again for a later line), to be sent after.
+   */
+  settle(): Promise<void> {
+    return this.answersInFlight();
+  }
+
   /** Waits for every answer; throws the first failure (after afterAnswers, so what was reported is out). */
   async finish(): Promise<void> {
     await this.answersInFlight();

@@ -87,3 +87,36 @@ export function matchesDumpFilter(d: DumpFilter, f: Flow): boolean {
   }
   return true;
 }
+
+/**
+ * What every one of the dump filters requires: the filter of one dump that serves them all (-R's runs of -D and -U
+ * lines, commands/delete-run.ts and update-run.ts). Whatever one of the filters keeps, this keeps, in the same
+ * order (a filtered dump is the whole dump less what it skips); each line's own filter is then tested on what
+ * arrives (matchesDumpFilter). Ports are kept only with the protocol they belong to.
+ */
+export function commonDumpFilter(filters: readonly DumpFilter[]): DumpFilter {
+  const [first, ...rest] = filters;
+  const f: DumpFilter = { family: rest.every((d) => d.family === first.family) ? first.family : 0 };
+  const mark = first.mark;
+  if (mark && rest.every((d) => sameU32(d.mark, mark))) f.mark = mark;
+  const status = first.status;
+  if (status && rest.every((d) => sameU32(d.status, status))) f.status = status;
+  const t = first.tuple;
+  if (t && rest.every((d) => d.tuple?.l3 === t.l3)) {
+    const tuples = rest.map((d) => d.tuple as TupleFilter);
+    const c: TupleFilter = { l3: t.l3 };
+    if (t.src && tuples.every((u) => sameBytes(u.src, t.src))) c.src = t.src;
+    if (t.dst && tuples.every((u) => sameBytes(u.dst, t.dst))) c.dst = t.dst;
+    if (t.protonum !== undefined && tuples.every((u) => u.protonum === t.protonum)) {
+      c.protonum = t.protonum;
+      if (t.srcPort !== undefined && tuples.every((u) => u.srcPort === t.srcPort)) c.srcPort = t.srcPort;
+      if (t.dstPort !== undefined && tuples.every((u) => u.dstPort === t.dstPort)) c.dstPort = t.dstPort;
+    }
+    if (c.src || c.dst || c.protonum !== undefined) f.tuple = c;
+  }
+  return f;
+}
+
+const sameU32 = (a: U32Filter | undefined, b: U32Filter): boolean => a !== undefined && a.value === b.value && a.mask === b.mask;
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
+  a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);

@@ -95,6 +95,16 @@ describe.skipIf(skipReason)('-R with runs of -D lines: ours (one dump per run) a
       '-F -f ipv6',
       ...DELETES.slice(4),
     ]));
+  it('lines that all name the family and protocol: one dump the kernel filters by them', () => {
+    const out = expectSame('shared', [
+      '-D -p udp -s 192.0.2.22',
+      '-D -p udp -s 192.0.2.23 --dport 53',
+      '-D -p udp -d 198.51.100.22',
+      '-D -p udp -s 192.0.2.19 --sport 123',
+      '-D -p udp -s 192.0.2.10',
+    ]);
+    expect(out).toContain('src=192.0.2.19 ');
+  });
   it('a line whose own checks fail: the lines before it ran, the error is the same', () =>
     expectSame('bad-line', [...DELETES.slice(0, 3), '-D --mask-src 255.255.255.0', ...DELETES.slice(3)]));
 });

@@ -2,6 +2,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { allFlows, compileFilter, type FlowQuery, kernelDumpFilter } from '../../src/index.js';
+import { commonDumpFilter } from '../../src/filter/kernel.js';
+import type { DumpFilter } from '../../src/ctnetlink/requests.js';
 import { IPS } from '../../src/ctnetlink/constants.js';
 import type { Flow } from '../../src/ctnetlink/model.js';
 
@@ -58,5 +60,42 @@ describe('FlowQuery', () => {
     });
     expect(kept({ ...allFlows(), nat: { kind: 'src' } }, [https, natted])).toEqual([false, true]);
     expect(kept({ ...allFlows(), nat: { kind: 'src', snat: { addr: Uint8Array.of(203, 0, 113, 6) } } }, [natted])).toEqual([false]);
+  });
+});
+
+describe('commonDumpFilter (the one dump of a -R run of -D or -U lines)', () => {
+  const q = (over: Partial<FlowQuery>): DumpFilter => kernelDumpFilter({ ...allFlows(2), compare: true, ...over });
+  const a = Uint8Array.of(192, 0, 2, 1);
+  const b = Uint8Array.of(192, 0, 2, 2);
+
+  it('keeps what every line asks the kernel for: the family, the protocol, a port all of them name', () => {
+    const lines = [q({ orig: { src: a, protonum: 17, dstPort: 53 } }), q({ orig: { src: b, protonum: 17, dstPort: 53 } })];
+    expect(commonDumpFilter(lines)).toEqual({ family: 2, tuple: { l3: 2, protonum: 17, dstPort: 53 } });
+    expect(commonDumpFilter([...lines, q({ orig: { src: a, protonum: 17, dstPort: 5353 } })])).toEqual({
+      family: 2,
+      tuple: { l3: 2, protonum: 17 },
+    });
+  });
+  it('an address all the lines name, and nothing of a tuple only some lines have', () => {
+    expect(
+      commonDumpFilter([q({ orig: { src: a, protonum: 6 } }), q({ orig: { src: Uint8Array.of(192, 0, 2, 1), protonum: 17 } })]),
+    ).toEqual({
+      family: 2,
+      tuple: { l3: 2, src: a },
+    });
+    expect(commonDumpFilter([q({ orig: { protonum: 6 } }), q({})])).toEqual({ family: 2 });
+  });
+  it('ports only with their protocol: tcp 53 and udp 53 share no filter', () => {
+    expect(commonDumpFilter([q({ orig: { protonum: 6, dstPort: 53 } }), q({ orig: { protonum: 17, dstPort: 53 } })])).toEqual({
+      family: 2,
+    });
+  });
+  it('families that differ: both (AF_UNSPEC), and no tuple; a mark or status filter only when all are the same', () => {
+    const v6 = kernelDumpFilter({ ...allFlows(10), compare: true, orig: { protonum: 6 } });
+    expect(commonDumpFilter([q({ orig: { protonum: 6 } }), v6])).toEqual({ family: 0 });
+    const m = { value: 1, mask: 1 };
+    expect(commonDumpFilter([q({ mark: m }), q({ mark: { ...m } })])).toEqual({ family: 2, mark: m });
+    expect(commonDumpFilter([q({ mark: m }), q({ mark: { value: 1, mask: 3 } })])).toEqual({ family: 2 });
+    expect(commonDumpFilter([q({ statusFilter: m }), q({})])).toEqual({ family: 2 });
   });
 });

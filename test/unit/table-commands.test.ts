@@ -182,6 +182,33 @@ describe('the conntrack table commands on the scripted transport', () => {
   });
 });
 
+/**
+ * Runs the -R case on a capture whose answers were changed to fail with EPERM: exit 1 with conntrack's message,
+ * and the `count` entries changed before the failure printed each under its own line, in the reference's order.
+ */
+async function expectFailedRun(t: { main: ScriptedTransport; modifier: ScriptedTransport }, name: string, count: number): Promise<void> {
+  const out = new MemorySink();
+  let stderr = '';
+  const exit = await main({
+    argv: ['conntrack', ...meta(name).args.map((a) => (a.startsWith('fixtures/') ? join(REPO, a) : a))],
+    out,
+    err: (s) => (stderr += s),
+    clock: fixedClock(meta(name).now),
+    openClient: () => ConntrackClient.over(t.main, () => t.modifier),
+    labelmapPath: '/nonexistent',
+  });
+  expect(exit).toBe(1);
+  expect(stderr).toBe(
+    'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n',
+  );
+  const want = golden(name).stdout.split('\n');
+  const got = out.text.split('\n').filter((l) => l !== '');
+  expect(got.length).toBe(count);
+  const at = got.map((l) => want.indexOf(l));
+  expect(at.every((k) => k >= 0)).toBe(true);
+  expect([...at].sort((a, b) => a - b)).toEqual(at);
+}
+
 describe('-R with a run of -D lines on the scripted transport', () => {
   it('one dump for the whole run, the deletes batched across its lines; printed line by line as the reference did', async () => {
     const r = await run('ct-load-deletes');
@@ -200,27 +227,47 @@ describe('-R with a run of -D lines on the scripted transport', () => {
     const eperm = Buffer.from(t.modifier.pending[0]);
     eperm.writeInt32LE(-1, 16);
     t.modifier.pending[0] = eperm;
-    const out = new MemorySink();
-    let stderr = '';
-    const exit = await main({
-      argv: ['conntrack', '-R', join(REPO, 'fixtures/tables/load-deletes.txt')],
-      out,
-      err: (s) => (stderr += s),
-      clock: fixedClock(meta('ct-load-deletes').now),
-      openClient: () => ConntrackClient.over(t.main, () => t.modifier),
-      labelmapPath: '/nonexistent',
-    });
-    expect(exit).toBe(1);
-    expect(stderr).toBe(
-      'conntrack v1.4.7 (conntrack-tools): Operation failed: sorry, you must be root or get CAP_NET_ADMIN capability to do this\n',
-    );
     // the 31 entries deleted, each under its own line: in the reference's (line by line) order
-    const want = golden('ct-load-deletes').stdout.split('\n');
-    const got = out.text.split('\n').filter((l) => l !== '');
-    expect(got.length).toBe(31);
-    const at = got.map((l) => want.indexOf(l));
-    expect(at.every((k) => k >= 0)).toBe(true);
-    expect([...at].sort((a, b) => a - b)).toEqual(at);
+    await expectFailedRun(t, 'ct-load-deletes', 31);
+  });
+});
+
+describe('-R with a run of -U lines on the scripted transport', () => {
+  const NLMSG_ERROR = 2;
+  /** The modifier's first datagram that is an ACK (an NLMSG_ERROR of 0): the answer that ends the first batch. */
+  const firstAck = (t: ScriptedTransport): Buffer => {
+    const ack = t.pending.find((d) => d.readUInt16LE(4) === NLMSG_ERROR && d.readInt32LE(16) === 0);
+    if (!ack) throw new Error('no ACK in the capture');
+    return ack;
+  };
+
+  it('one dump for the whole run; an entry a line updated goes on, as the kernel answered it, to the lines after it; printed line by line as 1.4.8 did', async () => {
+    const r = await run('ct-load-updates');
+    expect(printed(r)).toEqual(golden('ct-load-updates'));
+    // the lines differ in family: one dump of both
+    expect(shapes(r.main)).toEqual([{ msg: CT_GET, flags: NLM_F_REQUEST | NLM_F_DUMP, family: 0 }]);
+    const msgs = r.modifier.messages;
+    // an update (IPCTNL_MSG_CT_NEW without CREATE) and a GET for each of the 92 entries printed
+    expect(msgs.length).toBe(2 * 92);
+    expect(msgs.every((m, i) => m.msg === (i % 2 ? CT_GET : CT_NEW) && (m.flags & NLM_F_CREATE) === 0)).toBe(true);
+    // 10.1.0.3 and 10.1.0.40: updated by their own lines first, then again by the third line (from the answers),
+    // printed under it in dump order among the entries that came straight from the dump
+    const out = r.stdout.split('\n');
+    const at = (src: string): number[] => out.flatMap((l, i) => (l.includes(`src=${src} `) ? [i] : []));
+    expect(at('10.1.0.3').length).toBe(2);
+    expect(at('10.1.0.40').length).toBe(2);
+  });
+
+  it('an update that fails: what was updated before it is printed, line by line, then the error (exit 1)', async () => {
+    const t = scriptedPair(join(FIXTURES, 'kernel/answers/ct-load-updates.hex'));
+    // the first batch's 11th update (message 20 of 128) fails with EPERM
+    const ack = firstAck(t.modifier);
+    const eperm = Buffer.from(ack);
+    eperm.writeInt32LE(-1, 16);
+    eperm.writeUInt32LE(ack.readUInt32LE(8) - 127 + 20, 8);
+    t.modifier.pending.unshift(eperm);
+    // the 10 entries updated before it, each under its own line: in the reference's (line by line) order
+    await expectFailedRun(t, 'ct-load-updates', 10);
   });
 });
 
