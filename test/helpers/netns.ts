@@ -197,6 +197,15 @@ export function diffTolerant(want: string, got: string, tolerance = 3): string |
   return undefined;
 }
 
+/**
+ * diffTolerant's tolerance for two runs that each start on a freshly loaded table (a reset, then the tool, then the
+ * listing): a timeout printed by one can be ahead of the other's by at most the longer run's seconds, plus one for
+ * a tick at either end; never below the default 3. Under load a run of 20 -R lines takes longer than 3 s.
+ */
+export function tickTolerance(...spansMs: number[]): number {
+  return Math.max(3, Math.ceil(Math.max(...spansMs) / 1000) + 1);
+}
+
 /** Runs the reference and ours with the same arguments and asserts stdout (tolerant), stderr and exit code. */
 export function compareCommand(ns: string, args: string[], opts?: RunOptions): { ref: Run; ours: Run; problem?: string } {
   const ref = runRef(ns, args, opts);

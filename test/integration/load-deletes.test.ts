@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runOurs, runRef, skipReason, sortedLines } from '../helpers/netns.js';
+import { diffTolerant, netnsAdd, netnsDel, REPO, runOurs, runRef, skipReason, sortedLines, tickTolerance } from '../helpers/netns.js';
 
 const NS = `ctit-rdel-${process.pid}`;
 const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
@@ -24,16 +24,19 @@ const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n')
 function expectSame(name: string, lines: string[]): string {
   const file = join(dir, name);
   writeFileSync(file, `${lines.join('\n')}\n`);
+  const t0 = Date.now();
   reset();
   const ref = runRef(NS, ['-R', file]);
   const refTable = tableNow();
+  const t1 = Date.now();
   reset();
   const ours = runOurs(NS, ['-R', file]);
   const oursTable = tableNow();
-  expect(diffTolerant(ref.stdout, ours.stdout)).toBeUndefined();
+  const tolerance = tickTolerance(t1 - t0, Date.now() - t1);
+  expect(diffTolerant(ref.stdout, ours.stdout, tolerance)).toBeUndefined();
   expect(ours.stderr).toBe(ref.stderr);
   expect(ours.status).toBe(ref.status);
-  expect(diffTolerant(refTable, oursTable)).toBeUndefined();
+  expect(diffTolerant(refTable, oursTable, tolerance)).toBeUndefined();
   return ref.stdout;
 }
 

@@ -8,7 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, have148, netnsAdd, netnsDel, REPO, run148, runOurs, runRef, skipReason, sortedLines } from '../helpers/netns.js';
+import {
+  diffTolerant,
+  have148,
+  netnsAdd,
+  netnsDel,
+  REPO,
+  run148,
+  runOurs,
+  runRef,
+  skipReason,
+  sortedLines,
+  tickTolerance,
+} from '../helpers/netns.js';
 
 const NS = `ctit-rupd-${process.pid}`;
 const TABLES = ['fixtures/tables/mixed.txt', 'fixtures/tables/udp70.txt'].map((t) => join(REPO, t));
@@ -31,29 +43,34 @@ function writeLines(name: string, lines: string[]): string {
 }
 
 /** Ours, on a fresh copy of the table: what it printed and left. */
-function ours(file: string): { stdout: string; stderr: string; status: number | null; table: string } {
+function ours(file: string): { stdout: string; stderr: string; status: number | null; table: string; ms: number } {
+  const t0 = Date.now();
   reset();
   const r = runOurs(NS, ['-R', file]);
-  return { ...r, table: tableNow() };
+  return { ...r, table: tableNow(), ms: Date.now() - t0 };
 }
 
 /** The lines with -R under 1.4.8 and ours, each on a fresh copy of the table; everything compared. */
 const expectSame = (name: string, lines: string[]): string => expectSameFile(writeLines(name, lines));
 
 function expectSameFile(file: string): string {
+  const t0 = Date.now();
   reset();
   const ref = run148(NS, ['-R', file]);
   const refTable = tableNow();
+  const refMs = Date.now() - t0;
   const o = ours(file);
-  expect(diffTolerant(ref.stdout, o.stdout)).toBeUndefined();
+  const tolerance = tickTolerance(refMs, o.ms);
+  expect(diffTolerant(ref.stdout, o.stdout, tolerance)).toBeUndefined();
   expect(o.stderr).toBe(ref.stderr);
   expect(o.status).toBe(ref.status);
-  expect(diffTolerant(refTable, o.table)).toBeUndefined();
+  expect(diffTolerant(refTable, o.table, tolerance)).toBeUndefined();
   return ref.stdout;
 }
 
 /** Each line as its own 1.4.8 command, one after the other, against ours' -R of them. */
 function expectSameAsLineByLine(name: string, lines: string[]): string {
+  const t0 = Date.now();
   reset();
   let stdout = '';
   for (const l of lines) {
@@ -63,11 +80,13 @@ function expectSameAsLineByLine(name: string, lines: string[]): string {
     stdout += r.stdout;
   }
   const refTable = tableNow();
+  const refMs = Date.now() - t0;
   const o = ours(writeLines(name, lines));
-  expect(diffTolerant(stdout, o.stdout)).toBeUndefined();
+  const tolerance = tickTolerance(refMs, o.ms);
+  expect(diffTolerant(stdout, o.stdout, tolerance)).toBeUndefined();
   expect(o.stderr).toBe('');
   expect(o.status).toBe(0);
-  expect(diffTolerant(refTable, o.table)).toBeUndefined();
+  expect(diffTolerant(refTable, o.table, tolerance)).toBeUndefined();
   return stdout;
 }
 
