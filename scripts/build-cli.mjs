@@ -5,6 +5,32 @@
 // external.
 import { build } from 'esbuild';
 
+// Built-in modules the bundle loads only when one of their members is first read. commander's command.js and the
+// event stream require node:child_process at the top, and with it come net, dgram and the whole streams stack
+// (~45 modules, several ms of every start), though only -E (the event receiver) and commander's executable
+// subcommands (which conntrack has none of) ever spawn. The import is answered by an object with a getter for
+// each of the module's exports (listed here, at build time) that requires the module on first use:
+// `childProcess.spawn(...)` and `import { spawn }` (esbuild reads the member at the call) work unchanged.
+const LAZY_BUILTINS = ['child_process'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) =>
+      // the stand-in's own require is the real module
+      args.namespace === 'lazy-builtin' ? undefined : { path: `node:${args.path.replace(/^node:/, '')}`, namespace: 'lazy-builtin' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((k) => k !== 'default');
+      const getters = names.map((k) => `${JSON.stringify(k)}: { enumerable: true, get: () => load()[${JSON.stringify(k)}] }`);
+      return {
+        loader: 'js',
+        contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(args.path)}));\nmodule.exports = Object.defineProperties({}, {\n${getters.join(',\n')}\n});\n`,
+      };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -22,6 +48,7 @@ await build({
   format: 'cjs',
   entryPoints: ['dist/cli/bin.js'],
   outfile: 'dist/conntrack.cjs',
+  plugins: [lazyBuiltins],
   // the sources are ES modules: import.meta.url becomes the bundle's own file URL
   define: { 'import.meta.url': '__ctImportMetaUrl' },
   banner: { js: "const __ctImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
