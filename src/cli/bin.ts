@@ -8,6 +8,7 @@ import { resolveRequest } from './resolve.js';
 import { writeText } from '../format/sink.js';
 import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../text.js';
+import { phase, recordPhases } from '../phases.js';
 
 /**
  * conntrack prints argv[0] in its usage line. A script's original argv[0] is lost in the kernel's #! handling,
@@ -62,6 +63,12 @@ export function argvBytes(args: readonly string[], cmdline: () => string = readC
 const readCmdline = (): string => readFileSync('/proc/self/cmdline', TEXT);
 
 export function run(): void {
+  // CONNTRACK_PHASES=FILE: when the run reached each phase goes to FILE at exit (src/phases.ts, bench/run.sh)
+  const phasesFile = process.env.CONNTRACK_PHASES;
+  if (phasesFile) {
+    recordPhases(phasesFile);
+    phase?.('cli');
+  }
   const script = fromUtf8(process.argv[1] ?? 'conntrack');
   const argv0 = (): string => (process.env.CONNTRACK_ARGV0 !== undefined ? fromUtf8(process.env.CONNTRACK_ARGV0) : invokedName(script));
   // stderr through write(2): conntrack's stderr is unbuffered, and process.stderr costs start-up time
