@@ -38,6 +38,12 @@ const common = {
   external: ['netlink', 'netlink/*'],
   logLevel: 'warning',
   legalComments: 'none',
+  // non-ASCII characters escaped (esbuild's default, spelled out): bin/conntrack reads the bundle as latin1
+  charset: 'ascii',
+  // a smaller file to read and a smaller code cache to load at every start (465 KB -> 289 KB): whitespace and
+  // syntax only, names are kept (stack traces and class names read as in the sources)
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.js' });
