@@ -60,8 +60,8 @@ await build({
   banner: { js: "const __ctImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 
-// V8's code cache for the bundle, made after a warm-up run of the parser (no I/O) so that the functions a
-// start needs are in it; bin/conntrack hands it to vm.Script.
+// V8's code cache for the bundle, made after a warm-up (the parser, then one -C: see warmUp in src/cli/bin.ts) so
+// that the functions a start needs are in it; bin/conntrack hands it to vm.Script.
 {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const { Script } = await import('node:vm');
@@ -74,6 +74,6 @@ await build({
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
-  mod.exports.warmUp();
+  await mod.exports.warmUp();
   writeFileSync(file + '.cache', script.createCachedData());
 }

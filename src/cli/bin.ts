@@ -1,11 +1,11 @@
 // The process side of the CLI: argv[0] as conntrack would see it, stdout/stderr, and the exit code.
 
-import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, delimiter, join } from 'node:path';
 import { main } from './main.js';
 import { parseArgs } from './parse.js';
 import { resolveRequest } from './resolve.js';
-import { writeText } from '../format/sink.js';
+import { FdSink, writeText } from '../format/sink.js';
 import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../text.js';
 import { phase, recordPhases } from '../phases.js';
@@ -95,10 +95,13 @@ export function run(): void {
 }
 
 /**
- * Runs the parser and formatters once on sample input, with no I/O, so that the build can store V8's code
- * cache with these functions already compiled (scripts/build-cli.mjs, bin/conntrack).
+ * Runs the parser once on sample input (no I/O), then one whole `-C` (a read-only statistics request to the
+ * kernel of the build's own namespace; its output goes to /dev/null and a failure, such as EPERM without
+ * CAP_NET_ADMIN, is only another path compiled), so that the build can store V8's code cache with the functions
+ * a start needs already compiled: the socket, the client, the request and reply, the sink (scripts/build-cli.mjs,
+ * bin/conntrack).
  */
-export function warmUp(): void {
+export async function warmUp(): Promise<void> {
   for (const argv of [['-L'], ['-C'], ['-S'], ['-L', '-o', 'xml,extended,id'], ['-D', '-p', 'tcp', '--dport', '80'], ['-E', '-e', 'NEW']]) {
     try {
       // resolving is the last step of parsing: its functions go into the cache too
@@ -106,5 +109,14 @@ export function warmUp(): void {
     } catch {
       // only compiling matters
     }
+  }
+  let fd: number | undefined;
+  try {
+    fd = openSync('/dev/null', 'w');
+    await main({ argv: ['conntrack', '-C'], out: new FdSink(fd), err: () => {}, argv0: () => 'conntrack' });
+  } catch {
+    // only compiling matters
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
