@@ -1,7 +1,7 @@
 // Bundles the compiled CLI into one CommonJS file (dist/conntrack.cjs) for a fast start: -C must stay close to
 // a bare `node -e 0`, and one CommonJS file loads much faster than a few dozen ES modules (measured: ~77 ms
 // against ~83 ms for an ES module bundle, node -e 0 being ~60 ms). esbuild is the bundler tsx is built on.
-// The threaded dump's receiver is bundled next to it as dist/dump-worker.js; the native netlink addon stays
+// The threaded dump's receiver is bundled next to it as dist/dump-worker.cjs; the native netlink addon stays
 // external.
 import { build } from 'esbuild';
 
@@ -46,19 +46,32 @@ const common = {
   minifySyntax: true,
 };
 
-await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.js' });
-// the event socket's receiver process (see src/commands/events.ts)
-await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/event-receiver.js'], outfile: 'dist/event-receiver.js' });
-await build({
-  ...common,
+// CommonJS bundles: the sources are ES modules, import.meta.url becomes the bundle's own file URL
+const cjs = {
   format: 'cjs',
-  entryPoints: ['dist/cli/bin.js'],
-  outfile: 'dist/conntrack.cjs',
-  plugins: [lazyBuiltins],
-  // the sources are ES modules: import.meta.url becomes the bundle's own file URL
   define: { 'import.meta.url': '__ctImportMetaUrl' },
   banner: { js: "const __ctImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-});
+};
+
+// The threaded dump's receiver as CommonJS, dist/dump-worker.cjs: a worker thread starts a CommonJS file some ms
+// sooner than an ES module (no ES module loader to set up in the new thread). The CLI bundle's socket.js names it
+// (the library's dist/netlink/socket.js keeps its own dump-worker.js).
+await build({ ...common, ...cjs, entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.cjs' });
+const WORKER_URL = "new URL('./dump-worker.js', import.meta.url)";
+const cjsWorker = {
+  name: 'cjs-dump-worker',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]netlink[\\/]socket\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(WORKER_URL)) throw new Error(`${args.path}: ${WORKER_URL} not found (scripts/build-cli.mjs names the worker)`);
+      return { loader: 'js', contents: text.replace(WORKER_URL, WORKER_URL.replace('dump-worker.js', 'dump-worker.cjs')) };
+    });
+  },
+};
+// the event socket's receiver process (see src/commands/events.ts)
+await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/event-receiver.js'], outfile: 'dist/event-receiver.js' });
+await build({ ...common, ...cjs, entryPoints: ['dist/cli/bin.js'], outfile: 'dist/conntrack.cjs', plugins: [lazyBuiltins, cjsWorker] });
 
 // V8's code cache for the bundle, made after a warm-up (the parser, then one -C: see warmUp in src/cli/bin.ts) so
 // that the functions a start needs are in it; bin/conntrack hands it to vm.Script.

@@ -173,7 +173,7 @@ export class NfnlSocket {
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
       phase?.('worker');
       const worker = new Worker(new URL('./dump-worker.js', import.meta.url), { workerData });
-      if (phase) worker.once('online', () => phase?.('worker online'));
+      if (phase) worker.once('online', () => phase?.('worker-online'));
       let outcome: { error?: Error } | undefined;
       let exited = false;
       const finishWith = (): void => {

@@ -73,7 +73,7 @@ describe.skipIf(skipReason)('CONNTRACK_PHASES', () => {
     const file = join(dir, 'delete.tsv');
     const marked = run('-D -s 198.51.100.2', file);
     expect(marked.out).toMatch(/^0 udp {6}17 \d+ src=198\.51\.100\.2 .*\n.*1 flow entries have been deleted\.\n$/);
-    for (const name of ['cli', 'worker', 'worker online', 'reply', 'done', 'stdout', 'stderr', 'exit'])
+    for (const name of ['cli', 'worker', 'worker-online', 'reply', 'done', 'stdout', 'stderr', 'exit'])
       expect(marked.phases.has(name), name).toBe(true);
     const [first, last] = marked.phases.get('reply') ?? [];
     expect(last).toBeGreaterThanOrEqual(first);
