@@ -31,6 +31,35 @@ const lazyBuiltins = {
   },
 };
 
+// The netlink addon's JavaScript (netlink/dist/raw.js and node-gyp-build, which finds the native file) goes into
+// the CommonJS bundles, and so into the code cache, instead of being resolved, read and compiled at every start
+// (about 1.5 ms). raw-socket.js's createRequire(import.meta.url)('netlink/dist/raw.js') becomes a require that
+// esbuild bundles (still run on first use), and raw.js looks for its native file in the netlink package's own
+// directory, found by a lookup from the bundle as before, where it used its own __dirname. The native file is
+// loaded by node-gyp-build as before.
+const ADDON_REQUIRE = "createRequire(import.meta.url)('netlink/dist/raw.js')";
+const ADDON_DIR = "require('node-gyp-build')(__dirname + '/..')";
+const replaceIn = (file, text, from, to) => {
+  if (!text.includes(from)) throw new Error(`${file}: ${from} not found (scripts/build-cli.mjs bundles the netlink addon's JavaScript)`);
+  return text.replace(from, to);
+};
+const bundledAddon = {
+  name: 'bundled-addon',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]dist[\\/]netlink[\\/]raw-socket\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      return { loader: 'js', contents: replaceIn(args.path, text, ADDON_REQUIRE, "require('netlink/dist/raw.js')") };
+    });
+    b.onLoad({ filter: /[\\/]netlink[\\/]dist[\\/]raw\.js$/ }, async (args) => {
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const dir = "require('node:path').dirname(require.resolve('netlink/package.json'))";
+      return { loader: 'js', contents: replaceIn(args.path, text, ADDON_DIR, `require('node-gyp-build')(${dir})`) };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -53,10 +82,19 @@ const cjs = {
   banner: { js: "const __ctImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+// in the CommonJS bundles, only netlink's native file stays outside (see bundledAddon)
+const cjsAddon = { ...cjs, external: ['netlink/package.json'] };
+
 // The threaded dump's receiver as CommonJS, dist/dump-worker.cjs: a worker thread starts a CommonJS file some ms
 // sooner than an ES module (no ES module loader to set up in the new thread). The CLI bundle's socket.js names it
 // (the library's dist/netlink/socket.js keeps its own dump-worker.js).
-await build({ ...common, ...cjs, entryPoints: ['dist/netlink/dump-worker.js'], outfile: 'dist/dump-worker.cjs' });
+await build({
+  ...common,
+  ...cjsAddon,
+  entryPoints: ['dist/netlink/dump-worker.js'],
+  outfile: 'dist/dump-worker.cjs',
+  plugins: [bundledAddon],
+});
 const WORKER_URL = "new URL('./dump-worker.js', import.meta.url)";
 const cjsWorker = {
   name: 'cjs-dump-worker',
@@ -71,7 +109,13 @@ const cjsWorker = {
 };
 // the event socket's receiver process (see src/commands/events.ts)
 await build({ ...common, format: 'esm', entryPoints: ['dist/netlink/event-receiver.js'], outfile: 'dist/event-receiver.js' });
-await build({ ...common, ...cjs, entryPoints: ['dist/cli/bin.js'], outfile: 'dist/conntrack.cjs', plugins: [lazyBuiltins, cjsWorker] });
+await build({
+  ...common,
+  ...cjsAddon,
+  entryPoints: ['dist/cli/bin.js'],
+  outfile: 'dist/conntrack.cjs',
+  plugins: [lazyBuiltins, cjsWorker, bundledAddon],
+});
 
 // V8's code cache for the bundle, made after a warm-up (the parser, then one -C: see warmUp in src/cli/bin.ts) so
 // that the functions a start needs are in it; bin/conntrack hands it to vm.Script.
