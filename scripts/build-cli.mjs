@@ -75,11 +75,14 @@ const common = {
   minifySyntax: true,
 };
 
-// CommonJS bundles: the sources are ES modules, import.meta.url becomes the bundle's own file URL
+// CommonJS bundles: the sources are ES modules, import.meta.url becomes the bundle's own file URL, made when first
+// read (only a threaded dump, koffi and the event receiver need it: not -C, -G, -I or -F)
 const cjs = {
   format: 'cjs',
-  define: { 'import.meta.url': '__ctImportMetaUrl' },
-  banner: { js: "const __ctImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__ctImportMeta.url' },
+  banner: {
+    js: "const __ctImportMeta = { get url() { return (this.href ??= require('node:url').pathToFileURL(__filename).href); } };",
+  },
 };
 
 // in the CommonJS bundles, only netlink's native file stays outside (see bundledAddon)
