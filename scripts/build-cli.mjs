@@ -11,7 +11,9 @@ import { build } from 'esbuild';
 // subcommands (which conntrack has none of) ever spawn. The import is answered by an object with a getter for
 // each of the module's exports (listed here, at build time) that requires the module on first use:
 // `childProcess.spawn(...)` and `import { spawn }` (esbuild reads the member at the call) work unchanged.
-const LAZY_BUILTINS = ['child_process'];
+// node:module likewise: its createRequire is called only to load koffi, the worker thread's module and the like,
+// and loading it brings the ES module loader's modules along.
+const LAZY_BUILTINS = ['child_process', 'module'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -125,10 +127,9 @@ await build({
 {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const { Script } = await import('node:vm');
-  const {
-    createRequire,
-    default: { wrap },
-  } = await import('node:module');
+  const { createRequire } = await import('node:module');
+  // the CommonJS wrapper, written out as bin/conntrack writes it (its source must be the same for V8 to take the cache)
+  const wrap = (text) => `(function (exports, require, module, __filename, __dirname) { ${text}\n});`;
   const { resolve, dirname } = await import('node:path');
   const file = resolve('dist/conntrack.cjs');
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file });
