@@ -7,6 +7,7 @@
 //   TMPDIR/sizes.tsv    size \t populate_s \t loaded (entries added by that populate)
 //   TMPDIR/cases.tsv    size \t name \t args \t mode \t opts
 //   TMPDIR/samples.tsv  size \t case \t tool \t run \t wall_us \t rss_kb \t rc \t check
+//   TMPDIR/phases.tsv   size \t case \t phase \t first_ms \t last_ms \t count (one run of ours, CONNTRACK_PHASES)
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -67,10 +68,24 @@ const sizes = rows('sizes.tsv').map(([size, pop, loaded]) => ({
   populate_entries: Number(loaded ?? size),
   cases: [],
 }));
+const phases = rows('phases.tsv').map(([size, name, phase, first, last, count]) => ({
+  size: Number(size),
+  name,
+  phase,
+  first_ms: num(first),
+  last_ms: num(last),
+  count: num(count),
+}));
+
 for (const [size, name, args, mode, opts] of rows('cases.tsv')) {
   const entry = sizes.find((s) => s.size === Number(size));
   if (!entry) continue;
   const mine = samples.filter((s) => s.size === Number(size) && s.name === name);
+  if (opts === 'baseline') {
+    // `node -e 0` alone at this size (run.sh measure_node0)
+    entry.node_e0 = toolStats(mine.filter((s) => s.tool === 'node0'));
+    continue;
+  }
   const ref = toolStats(mine.filter((s) => s.tool === 'ref'));
   const ours = toolStats(mine.filter((s) => s.tool === 'ours'));
   const node0 = toolStats(mine.filter((s) => s.tool === 'node0'));
@@ -102,6 +117,8 @@ for (const [size, name, args, mode, opts] of rows('cases.tsv')) {
     c.node_e0 = node0;
     c.ratio_ours_node_e0 = ours && node0.median_ms > 0 ? round(ours.median_ms / node0.median_ms, 2) : null;
   }
+  const mark = phases.filter((p) => p.size === Number(size) && p.name === name);
+  if (mark.length) c.ours_phases = mark.map(({ phase, first_ms, last_ms, count }) => ({ phase, first_ms, last_ms, count }));
   entry.cases.push(c);
 }
 
@@ -145,6 +162,19 @@ const fmtN = (n) => (n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n %
 const header = ['size', 'case', 'args', 'ref', 'ours', 'ours/ref', 'ref MB', 'ours MB', 'check'];
 const table = [header];
 for (const s of sizes) {
+  if (s.node_e0) {
+    table.push([
+      fmtN(s.size),
+      'node -e 0',
+      'baseline at this size',
+      '',
+      fmtMs(s.node_e0.median_ms),
+      '',
+      '',
+      fmtMb(s.node_e0.rss_mb_median),
+      '',
+    ]);
+  }
   for (const c of s.cases) {
     table.push([
       fmtN(s.size),
@@ -198,6 +228,21 @@ out.push(line(table[0]));
 out.push(line(widths.map((w) => '-'.repeat(w))));
 for (const r of table.slice(1)) out.push(line(r));
 for (const s of sizes) for (const c of s.cases) for (const p of c.problems) out.push(`FAIL ${fmtN(s.size)} ${c.name}: ${p}`);
+const withPhases = sizes.flatMap((s) => s.cases.filter((c) => c.ours_phases).map((c) => [s, c]));
+if (withPhases.length) {
+  out.push('');
+  out.push('phases of one more run of ours (ms since its process started; launch: from the harness clock to the start,');
+  out.push('node: Node bootstrapped, cli: our code loaded, reply/done/stdout: first..last (times) when more than once):');
+  const nameWidth = Math.max(...withPhases.map(([, c]) => c.name.length));
+  for (const [s, c] of withPhases) {
+    const cells = c.ours_phases.map((p) => {
+      const at = (x) => (x === null ? '-' : x.toFixed(1));
+      const span = p.count > 1 && p.last_ms !== p.first_ms ? `${at(p.first_ms)}..${at(p.last_ms)} (${p.count})` : at(p.first_ms);
+      return `${p.phase} ${span}`;
+    });
+    out.push(`  ${fmtN(s.size).padEnd(5)} ${c.name.padEnd(nameWidth)}  ${cells.join(' | ')}`);
+  }
+}
 out.push('');
 out.push(`results: ${outPath}`);
 process.stdout.write(out.join('\n') + '\n');

@@ -50,6 +50,17 @@ OPTIONAL_CASES=(
   # (lines go missing; here its -R fails with "Operation failed: Protocol error"): run this case with REF=1.4.8
   "rupd-100-20k|-R {UPDATES:100}|null|fresh,size=20000"
 )
+# Cases on a small table (the first BENCH_SMALL lines of the table file, 10 by default; 0: none), run before the
+# large sizes, each with `node -e 0` in the same loop: the fixed cost of a command (issue 15: <= node -e 0 + 15 ms).
+# On a small table the kernel's -L and -F still walk the whole conntrack hash, shared by every namespace: what other
+# namespaces hold shows in both tools' times.
+SMALL_CASES=(
+  "small-count|-C|same|node0"
+  "small-list|-L|wc|node0"
+  "small-get|-G -s 10.1.0.1 -d 10.187.35.15 -p udp --sport 1025 --dport 53|wc|node0"
+  "small-insert|-I -s 10.250.0.1 -d 10.250.0.2 -p tcp --sport 1 --dport 2 --state ESTABLISHED -t 60|same|fresh,node0"
+  "small-flush|-F|same|fresh,node0"
+)
 # ---------------------------------------------------------------------------
 
 BENCH_SIZES=${BENCH_SIZES:-"100000 1000000"}
@@ -64,6 +75,8 @@ BENCH_ALL=${BENCH_ALL:-0}
 BENCH_ONLY=${BENCH_ONLY:-}
 BENCH_JOBS=${BENCH_JOBS:-$(nproc)}
 BENCH_OUT=${BENCH_OUT:-"$bench/results"}
+BENCH_SMALL=${BENCH_SMALL:-10}
+BENCH_PHASES=${BENCH_PHASES:-1}
 EXTRA_SIZE=100000
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -97,11 +110,13 @@ inner() {
     for c in "${cases[@]}"; do [[ ${c%%|*} =~ $BENCH_ONLY ]] && sel+=("$c"); done
     cases=("${sel[@]}")
   fi
-  ((${#cases[@]})) || die "no case selected (BENCH_ONLY=$BENCH_ONLY)"
+  select_small
+  ((${#cases[@]} + ${#SMALL_SEL[@]})) || die "no case selected (BENCH_ONLY=$BENCH_ONLY)"
 
   local sizes max=0 s
   sizes=$(tr ' ' '\n' <<<"$BENCH_SIZES" | grep . | sort -n | uniq | tr '\n' ' ')
   for s in $sizes; do (( s > max )) && max=$s; done
+  ((${#SMALL_SEL[@]} && BENCH_SMALL > max)) && max=$BENCH_SMALL
 
   # harness overhead: `true` through the same wrapper
   local i
@@ -120,8 +135,11 @@ inner() {
     ((RC == 0)) || die "$tool (${tool^^}=$( [[ $tool == ref ]] && echo "${BASE:-$REF}" || echo "$OURS")) -C failed rc=$RC: $(head -c 400 "$EF")"
   done
 
+  small_table
+  ((${#cases[@]})) || sizes=""
   for s in $sizes; do
     echo "== table size $s"
+    measure_node0 "$s"
     t0=$EPOCHREALTIME
     local before=$TABLE_N
     load_table "$s"
@@ -274,6 +292,7 @@ measure_case() {
     done
     printf '.'
   done
+  record_phases "$size" "$name" "$mode" "$fresh" "${argv[@]}"
   ((fresh)) && load_table "$size" force
 
   # per-case summary + output check
@@ -294,6 +313,60 @@ measure_case() {
   fi
 }
 
+# The small table's cases that BENCH_ONLY selects, in SMALL_SEL.
+select_small() {
+  SMALL_SEL=()
+  ((BENCH_SMALL > 0)) || return 0
+  local c
+  for c in "${SMALL_CASES[@]}"; do [[ -z $BENCH_ONLY || ${c%%|*} =~ $BENCH_ONLY ]] && SMALL_SEL+=("$c"); done
+}
+
+# The small table (the first BENCH_SMALL lines of BASE_FILE, so the large sizes after it grow the same table) and
+# its cases.
+small_table() {
+  ((${#SMALL_SEL[@]})) || return 0
+  echo "== small table: $BENCH_SMALL entries"
+  local t0=$EPOCHREALTIME
+  load_table "$BENCH_SMALL"
+  printf '%s\t%s\t%s\n' "$BENCH_SMALL" "$(elapsed "$t0")" "$BENCH_SMALL" >>"$SIZEF"
+  local c
+  for c in "${SMALL_SEL[@]}"; do measure_case "$BENCH_SMALL" "$c"; done
+}
+
+# `node -e 0` at this size, RUNS times (after WARMUP): the floor of any Node CLI on the machine as it is now, shown
+# beside the size's cases.
+measure_node0() {
+  local size=$1 r
+  printf '%s\t%s\t%s\t%s\t%s\n' "$size" node-e-0 "node -e 0" null baseline >>"$CASEF"
+  for ((r = 1; r <= WARMUP + RUNS; r++)); do
+    run_one node0 null
+    ((r > WARMUP)) && printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$size" node-e-0 node0 "$((r - WARMUP))" \
+      "$WALL_US" "$RSS_KB" "$RC" - >>"$SAMPLES"
+  done
+  return 0
+}
+
+# One more run of ours, untimed, with CONNTRACK_PHASES=FILE (src/phases.ts): when it reached each phase, in ms
+# since its process started, appended to phases.tsv (size, case, phase, first, last, count), with `launch` (from
+# the harness's clock before the command to the process's start: /usr/bin/time, bin/conntrack's /bin/sh line,
+# exec) and `end` (the harness's clock after the command). BENCH_PHASES=0: none.
+record_phases() {
+  local size=$1 name=$2 mode=$3 fresh=$4; shift 4
+  [[ $BENCH_PHASES == 1 ]] || return 0
+  ((fresh)) && load_table "$size" force
+  local f="$CTB_TMP/phases.one"
+  rm -f "$f"
+  local t0=$EPOCHREALTIME
+  CONNTRACK_PHASES=$f run_one ours "$mode" "$@"
+  # nothing written: OURS is not our CLI (OURS=/usr/sbin/conntrack tests the harness)
+  [[ -s $f ]] || return 0
+  awk -F'\t' -v s="$size" -v n="$name" -v t0="${t0/./}" -v wall="$WALL_US" '
+    $1 == "origin" { origin = $2; printf "%s\t%s\tlaunch\t%.3f\t%.3f\t1\n", s, n, origin - t0 / 1000, origin - t0 / 1000; next }
+    NF == 2 { printf "%s\t%s\t%s\t%s\t%s\t1\n", s, n, $1, $2, $2; next }
+    { printf "%s\t%s\t%s\t%s\t%s\t%s\n", s, n, $1, $2, $3, $4 }
+    END { e = (t0 + wall) / 1000 - origin; printf "%s\t%s\tend\t%.3f\t%.3f\t1\n", s, n, e, e }' "$f" >>"$CTB_TMP/phases.tsv"
+}
+
 if [[ ${1:-} == __inner ]]; then
   inner
   exit 0
@@ -305,6 +378,9 @@ fi
 ((EUID == 0)) || die "must run as root (creates a network namespace)"
 isint "$RUNS" && ((RUNS >= 1 && RUNS <= 100)) || die "RUNS must be 1..100"
 isint "$WARMUP" && ((WARMUP <= 10)) || die "WARMUP must be 0..10"
+# the small table's cases and the phases of one run (BENCH_SMALL, BENCH_PHASES: see SMALL_CASES, record_phases)
+isint "$BENCH_SMALL" && ((BENCH_SMALL <= 1000)) || die "BENCH_SMALL must be 0..1000"
+export BENCH_SMALL BENCH_PHASES
 isint "$BENCH_JOBS" && ((BENCH_JOBS >= 1 && BENCH_JOBS <= 16)) || die "BENCH_JOBS must be 1..16"
 max_size=0
 for s in $BENCH_SIZES; do

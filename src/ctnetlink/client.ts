@@ -1,5 +1,6 @@
 // The typed ctnetlink client: the library API that the CLI uses and other programs can import.
 
+import { readFileSync } from 'node:fs';
 import { NetlinkError, NfnlSocket, SocketOptions } from '../netlink/socket/nfnl-socket.js';
 import { NetnsHandle, type NetnsSpec } from '../netlink/socket/netns.js';
 import { ERRNO } from '../netlink/errno.js';
@@ -98,6 +99,21 @@ export interface ClientOptions extends Omit<SocketOptions, 'netnsFd'> {
 /** A dump() consumer this far behind pauses the dump (its receive thread): what waits in memory is bounded. */
 const DUMP_HIGH_WATER = 1024;
 
+/**
+ * The number of entries in the table of this process's own network namespace, read from
+ * /proc/sys/net/netfilter/nf_conntrack_count (the same per-namespace counter as CTA_STATS_GLOBAL_ENTRIES, which
+ * -C asks for): no round trip to the kernel before a dump decides whether to start a thread. Undefined when it
+ * cannot be read (no such file, no /proc).
+ */
+function entriesInOwnNamespace(): number | undefined {
+  try {
+    const n = Number.parseInt(readFileSync('/proc/sys/net/netfilter/nf_conntrack_count', 'latin1'), 10);
+    return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The failure of an operation, named: a NetlinkError gets its `operation` (the errno stays what the kernel said). */
 function failed(operation: string): (e: unknown) => never {
   return (e: unknown) => {
@@ -114,6 +130,8 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     private readonly openModifier: () => Transport,
     /** the namespace the client acts in (open() with netns), closed by close() */
     private readonly netns?: NetnsHandle,
+    /** the table's size without a request, when the client's socket is in this process's own namespace */
+    private readonly entriesHere?: () => number | undefined,
   ) {
     super(transport);
   }
@@ -138,7 +156,12 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     // The modifier gets a large receive buffer: answers to batched changes arrive while the dump keeps the thread
     // busy. Each answer is one message (an ACK, an error echoing one request, one entry for -U's GET), well under
     // 8 KiB; the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
-    return new ConntrackClient(main, () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192, netnsFd }), netns);
+    return new ConntrackClient(
+      main,
+      () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192, netnsFd }),
+      netns,
+      netns === undefined ? entriesInOwnNamespace : undefined,
+    );
   }
 
   /**
@@ -156,7 +179,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     const req = dumpConntrack(opts, opts.table, opts.zero);
     let threaded = opts.threaded === true;
     if (opts.threaded === 'auto' && (opts.table ?? 'conntrack') === 'conntrack') {
-      const n = await this.count().catch(() => undefined);
+      const n = this.entriesHere?.() ?? (await this.count().catch(() => undefined));
       threaded = n !== undefined && n >= THREADED_DUMP_MIN;
     }
     const run = (r: typeof req): Promise<void> =>

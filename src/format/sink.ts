@@ -8,6 +8,7 @@
 
 import { writeSync } from 'node:fs';
 import { bytesOf, TEXT, textOf } from '../text.js';
+import { phase } from '../phases.js';
 
 export interface LineSink {
   /** appends text */
@@ -173,6 +174,7 @@ export class FdSink extends ByteSink {
 export const writeText = (fd: number, s: string): void => writeAll(fd, bytesOf(s));
 
 export function writeAll(fd: number, data: Buffer): void {
+  if (phase) phase(fd === 1 ? 'stdout' : fd === 2 ? 'stderr' : 'write');
   let off = 0;
   while (off < data.length) {
     try {

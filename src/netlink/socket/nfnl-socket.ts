@@ -18,6 +18,7 @@ import {
   unknownCause,
 } from './raw-socket.js';
 import { DUMP_BATCH_SIZE, DUMP_MAX_IN_FLIGHT, DumpControl, type DumpWorkerData, type DumpWorkerMessage } from './protocol.js';
+import { phase } from '../../phases.js';
 
 export { NetlinkError, toNetlinkError } from './raw-socket.js';
 
@@ -131,6 +132,7 @@ export class NfnlSocket {
         reject,
       };
       this.pending.set(seq, p);
+      phase?.('request');
       this.raw.send(msg, {}, (err?: unknown) => {
         if (err) {
           this.pending.delete(seq);
@@ -169,7 +171,9 @@ export class NfnlSocket {
     return new Promise<void>((resolve, reject) => {
       // loaded on first use: most commands never start a thread, and start-up time counts
       const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+      phase?.('worker');
       const worker = new Worker(new URL('./dump-worker.js', import.meta.url), { workerData });
+      if (phase) worker.once('online', () => phase?.('worker-online'));
       let outcome: { error?: Error } | undefined;
       let exited = false;
       const finishWith = (): void => {
@@ -181,6 +185,7 @@ export class NfnlSocket {
       // callback crashes the addon): it is told to stop and the promise settles once it has exited.
       const settle = (e?: Error): void => {
         if (outcome) return;
+        phase?.('done');
         outcome = { error: e };
         this.pending.delete(seq);
         control.cancel();
@@ -276,6 +281,7 @@ export class NfnlSocket {
           reject: onError,
         });
       });
+      phase?.('request');
       // one datagram, one buffer: cheaper for the addon than an iovec per message
       this.raw.send(Buffer.isBuffer(msgs) ? msgs : msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
         if (err) {
@@ -310,6 +316,7 @@ export class NfnlSocket {
   private onDatagram(buf: Buffer, port: number): Promise<void>[] {
     const waits: Promise<void>[] = [];
     if (port !== 0) return waits; // only the kernel (port 0) talks to us
+    phase?.('reply');
     this.tap?.(buf);
     const settleAfterDatagram = new Set<Pending>();
     try {
@@ -325,6 +332,7 @@ export class NfnlSocket {
           if (len < NLMSG_HDRLEN + 4) throw new DecodeError('truncated NLMSG_ERROR');
           const errno = -buf.readInt32LE(off + NLMSG_HDRLEN);
           this.pending.delete(seq);
+          phase?.('done');
           if (errno === 0) p.resolve();
           else p.reject(new NetlinkError(errno));
           return;
@@ -337,6 +345,7 @@ export class NfnlSocket {
         }
         if (type === NLMSG.DONE) {
           this.pending.delete(seq);
+          phase?.('done');
           const errno = len >= NLMSG_HDRLEN + 4 ? -buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
           if (errno > 0) p.reject(new NetlinkError(errno));
           else p.resolve();
@@ -356,7 +365,10 @@ export class NfnlSocket {
       return waits;
     }
     for (const p of settleAfterDatagram) {
-      if (this.pending.delete(p.seq)) p.resolve();
+      if (this.pending.delete(p.seq)) {
+        phase?.('done');
+        p.resolve();
+      }
     }
     return waits;
   }
