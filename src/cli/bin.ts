@@ -86,10 +86,9 @@ export function run(): void {
       process.exitCode = code;
       // a command stopped by a signal has reported what it did; now it ends by that signal, as conntrack does
       if (signals.stoppedBy) endBySignal(signals.stoppedBy);
-      // Everything is written by now (the sinks write with write(2), synchronously) and every socket, receiver
-      // thread and child is done with: ending here skips Node's teardown of the heap and of the addon's handles
-      // (about 2 ms of every command's wall time; 'exit' handlers still run).
-      else process.exit(code);
+      // No process.exit() here to save Node's teardown (about 2 ms): a listener's -E names the program behind a
+      // request only while its socket is open, and ending at once left our -D's DESTROY events without a name
+      // (events.test "[USERSPACE] ... progname=conntrack of another process's requests": 0 of 44 named).
     },
     (e: unknown) => {
       err(`conntrack: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
