@@ -82,8 +82,10 @@ const common = {
 const cjs = {
   format: 'cjs',
   define: { 'import.meta.url': '__ctImportMeta.url' },
+  // "use strict" first: the sources are ES modules (strict); esbuild's own directive comes after the banner, where
+  // it is only a string
   banner: {
-    js: "const __ctImportMeta = { get url() { return (this.href ??= require('node:url').pathToFileURL(__filename).href); } };",
+    js: "'use strict';const __ctImportMeta = { get url() { return (this.href ??= require('node:url').pathToFileURL(__filename).href); } };",
   },
 };
 

@@ -224,22 +224,41 @@ export interface TableBed {
   ours(args: string[]): Run;
 }
 
+/** A TableBed of what the reference's -R loads from each of `tables` after a flush (no tables: an empty table). */
+export function loadedTable(ns: string, tables: string[]): TableBed {
+  return {
+    reset() {
+      runRef(ns, ['-F']);
+      for (const t of tables) {
+        const r = runRef(ns, ['-R', t]);
+        if (r.status !== 0) throw new Error(`loading ${t} failed: ${r.stderr}`);
+      }
+    },
+    table: () => sortedLines(runRef(ns, ['-L']).stdout).join('\n'),
+    ours: (args) => runOurs(ns, args),
+  };
+}
+
 /**
  * Resets the table before each tool's run, then compares stdout (ids and time fields tolerated), stderr, exit
- * code and the table each left behind. Returns both runs and the first difference, if any.
+ * code and the table each left behind. Returns both runs and the first difference, if any. The time fields may
+ * differ by the longer side's seconds (reset, run and listing: tickTolerance).
  */
 export function compareOnTable(bed: TableBed, ref: (args: string[]) => Run, args: string[]): { ref: Run; ours: Run; problem?: string } {
+  const t0 = Date.now();
   bed.reset();
   const r = ref(args);
   const refTable = bed.table();
+  const t1 = Date.now();
   bed.reset();
   const o = bed.ours(args);
   const oursTable = bed.table();
-  let problem = diffTolerant(dropIds(r.stdout), dropIds(o.stdout));
+  const tolerance = tickTolerance(t1 - t0, Date.now() - t1);
+  let problem = diffTolerant(dropIds(r.stdout), dropIds(o.stdout), tolerance);
   if (!problem && r.stderr !== o.stderr) problem = `stderr differs:\n- ${r.stderr}\n+ ${o.stderr}`;
   if (!problem && r.status !== o.status) problem = `exit ${r.status} != ${o.status}`;
   if (!problem) {
-    const t = diffTolerant(refTable, oursTable);
+    const t = diffTolerant(refTable, oursTable, tolerance);
     if (t) problem = `table left behind differs: ${t}`;
   }
   return { ref: r, ours: o, problem: problem ? `conntrack ${args.join(' ')}: ${problem}` : undefined };

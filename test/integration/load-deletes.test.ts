@@ -6,37 +6,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diffTolerant, netnsAdd, netnsDel, REPO, runOurs, runRef, skipReason, sortedLines, tickTolerance } from '../helpers/netns.js';
+import { compareOnTable, loadedTable, netnsAdd, netnsDel, REPO, runRef, skipReason } from '../helpers/netns.js';
 
 const NS = `ctit-rdel-${process.pid}`;
-const TABLE = join(REPO, 'fixtures/tables/mixed.txt');
+const bed = loadedTable(NS, [join(REPO, 'fixtures/tables/mixed.txt')]);
 let dir = '';
-
-function reset(): void {
-  runRef(NS, ['-F']);
-  const r = runRef(NS, ['-R', TABLE]);
-  if (r.status !== 0) throw new Error(`loading the table failed: ${r.stderr}`);
-}
-
-const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 /** Runs the lines with -R under both tools, each on a fresh copy of the table, and compares everything. */
 function expectSame(name: string, lines: string[]): string {
   const file = join(dir, name);
   writeFileSync(file, `${lines.join('\n')}\n`);
-  const t0 = Date.now();
-  reset();
-  const ref = runRef(NS, ['-R', file]);
-  const refTable = tableNow();
-  const t1 = Date.now();
-  reset();
-  const ours = runOurs(NS, ['-R', file]);
-  const oursTable = tableNow();
-  const tolerance = tickTolerance(t1 - t0, Date.now() - t1);
-  expect(diffTolerant(ref.stdout, ours.stdout, tolerance)).toBeUndefined();
-  expect(ours.stderr).toBe(ref.stderr);
-  expect(ours.status).toBe(ref.status);
-  expect(diffTolerant(refTable, oursTable, tolerance)).toBeUndefined();
+  const { ref, problem } = compareOnTable(bed, (a) => runRef(NS, a), ['-R', file]);
+  expect(problem).toBeUndefined();
   return ref.stdout;
 }
 

@@ -8,33 +8,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  diffTolerant,
-  have148,
-  netnsAdd,
-  netnsDel,
-  REPO,
-  run148,
-  runOurs,
-  runRef,
-  skipReason,
-  sortedLines,
-  tickTolerance,
-} from '../helpers/netns.js';
+import { compareOnTable, have148, loadedTable, netnsAdd, netnsDel, REPO, Run, run148, skipReason } from '../helpers/netns.js';
 
 const NS = `ctit-rupd-${process.pid}`;
-const TABLES = ['fixtures/tables/mixed.txt', 'fixtures/tables/udp70.txt'].map((t) => join(REPO, t));
+const bed = loadedTable(
+  NS,
+  ['fixtures/tables/mixed.txt', 'fixtures/tables/udp70.txt'].map((t) => join(REPO, t)),
+);
 let dir = '';
-
-function reset(): void {
-  runRef(NS, ['-F']);
-  for (const t of TABLES) {
-    const r = runRef(NS, ['-R', t]);
-    if (r.status !== 0) throw new Error(`loading the table failed: ${r.stderr}`);
-  }
-}
-
-const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
 
 function writeLines(name: string, lines: string[]): string {
   const file = join(dir, name);
@@ -42,52 +23,30 @@ function writeLines(name: string, lines: string[]): string {
   return file;
 }
 
-/** Ours, on a fresh copy of the table: what it printed and left. */
-function ours(file: string): { stdout: string; stderr: string; status: number | null; table: string; ms: number } {
-  const t0 = Date.now();
-  reset();
-  const r = runOurs(NS, ['-R', file]);
-  return { ...r, table: tableNow(), ms: Date.now() - t0 };
-}
-
 /** The lines with -R under 1.4.8 and ours, each on a fresh copy of the table; everything compared. */
 const expectSame = (name: string, lines: string[]): string => expectSameFile(writeLines(name, lines));
 
 function expectSameFile(file: string): string {
-  const t0 = Date.now();
-  reset();
-  const ref = run148(NS, ['-R', file]);
-  const refTable = tableNow();
-  const refMs = Date.now() - t0;
-  const o = ours(file);
-  const tolerance = tickTolerance(refMs, o.ms);
-  expect(diffTolerant(ref.stdout, o.stdout, tolerance)).toBeUndefined();
-  expect(o.stderr).toBe(ref.stderr);
-  expect(o.status).toBe(ref.status);
-  expect(diffTolerant(refTable, o.table, tolerance)).toBeUndefined();
+  const { ref, problem } = compareOnTable(bed, (a) => run148(NS, a), ['-R', file]);
+  expect(problem).toBeUndefined();
   return ref.stdout;
 }
 
 /** Each line as its own 1.4.8 command, one after the other, against ours' -R of them. */
 function expectSameAsLineByLine(name: string, lines: string[]): string {
-  const t0 = Date.now();
-  reset();
-  let stdout = '';
-  for (const l of lines) {
-    const r = run148(NS, l.split(' '));
-    // a -U that updates nothing exits 1 (in -R it goes on)
-    if (r.status !== 0) expect(r.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been updated.\n');
-    stdout += r.stdout;
-  }
-  const refTable = tableNow();
-  const refMs = Date.now() - t0;
-  const o = ours(writeLines(name, lines));
-  const tolerance = tickTolerance(refMs, o.ms);
-  expect(diffTolerant(stdout, o.stdout, tolerance)).toBeUndefined();
-  expect(o.stderr).toBe('');
-  expect(o.status).toBe(0);
-  expect(diffTolerant(refTable, o.table, tolerance)).toBeUndefined();
-  return stdout;
+  const lineByLine = (): Run => {
+    let stdout = '';
+    for (const l of lines) {
+      const r = run148(NS, l.split(' '));
+      // a -U that updates nothing exits 1 (in -R it goes on)
+      if (r.status !== 0) expect(r.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 0 flow entries have been updated.\n');
+      stdout += r.stdout;
+    }
+    return { stdout, stderr: '', status: 0 };
+  };
+  const { ref, problem } = compareOnTable(bed, lineByLine, ['-R', writeLines(name, lines)]);
+  expect(problem).toBeUndefined();
+  return ref.stdout;
 }
 
 // Lines that overlap, of both families, filtered by the kernel's part (family, tuple) and by userspace's (networks,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   compareOnTable,
+  loadedTable,
   diffTolerant,
   have148,
   netnsAdd,
@@ -17,7 +18,6 @@ import {
   runPiped,
   runRef,
   skipReason,
-  sortedLines,
   TableBed,
 } from '../helpers/netns.js';
 
@@ -28,20 +28,15 @@ const CAN148 = !skipReason && have148();
 
 const piped = (tool: 'ref' | '1.4.8' | 'ours', text: string): Run => runPiped(NS, tool, text);
 
-function reset(load = true): void {
-  runRef(NS, ['-F']);
-  if (load) {
-    const r = runRef(NS, ['-R', TABLE]);
-    if (r.status !== 0) throw new Error(`loading the table failed: ${r.stderr}`);
-  }
-}
-
+const loaded = loadedTable(NS, [TABLE]);
+const empty = loadedTable(NS, []);
+const bed = (load: boolean): TableBed => (load ? loaded : empty);
+const reset = (load = true): void => bed(load).reset();
 /** The whole table as the reference lists it (marks, zones, NAT, state), sorted, ids left out. */
-const tableNow = (): string => sortedLines(runRef(NS, ['-L']).stdout).join('\n');
+const tableNow = (): string => loaded.table();
 
 const run148 = (args: string[]): Run => run148In(NS, args);
 
-const bed = (load: boolean): TableBed => ({ reset: () => reset(load), table: tableNow, ours: (a) => runOurs(NS, a) });
 const compare = (ref: (a: string[]) => Run, args: string[], load = true): void =>
   expect(compareOnTable(bed(load), ref, args).problem).toBeUndefined();
 
