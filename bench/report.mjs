@@ -126,6 +126,8 @@ const doc = {
   tool: 'conntrack-ts bench',
   started: meta.started,
   total_s: num(meta.total_s),
+  // the load average (1, 5, 15 min) before and after the run: how much else the machine was doing
+  loadavg: { start: meta.loadavg_start ?? null, end: meta.loadavg_end ?? null },
   machine: {
     nproc: num(meta.nproc),
     kernel: meta.kernel,

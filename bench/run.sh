@@ -319,6 +319,8 @@ select_small() {
   ((BENCH_SMALL > 0)) || return 0
   local c
   for c in "${SMALL_CASES[@]}"; do [[ -z $BENCH_ONLY || ${c%%|*} =~ $BENCH_ONLY ]] && SMALL_SEL+=("$c"); done
+  # (the loop's status is its last test's: a last case BENCH_ONLY leaves out would end the run under set -e)
+  return 0
 }
 
 # The small table (the first BENCH_SMALL lines of BASE_FILE, so the large sizes after it grow the same table) and
@@ -477,6 +479,7 @@ ip netns add "$CTB_NS"
 NS_CREATED=1
 
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench: ref='${BASE:-$REF}'${BASE:+ (BASE: an A/B run; the table is loaded by $REF)} ours='$OURS' sizes='$BENCH_SIZES' runs=$RUNS warmup=$WARMUP netns=$CTB_NS"
 t_start=$EPOCHREALTIME
 export CTB_NS CTB_TMP CTB_INIT_NETNS REF BASE OURS BENCH_SIZES RUNS WARMUP BENCH_ALL BENCH_ONLY BENCH_JOBS
@@ -495,6 +498,8 @@ total_s=$(elapsed "$t_start")
 {
   printf 'started\t%s\n' "$started"
   printf 'total_s\t%s\n' "$total_s"
+  printf 'loadavg_start\t%s\n' "$load_start"
+  printf 'loadavg_end\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
   printf 'nproc\t%s\n' "$(nproc)"
   printf 'kernel\t%s\n' "$(uname -r)"
   printf 'cpu\t%s\n' "$(awk -F': ' '/^model name/{print $2; exit}' /proc/cpuinfo)"
