@@ -11,7 +11,8 @@ import type { ListRequest } from './request.js';
 
 export async function listConntrack(req: ListRequest, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
-  const decoder = new FlowDecoder();
+  // each entry is printed (or counted, or skipped) before the next is decoded: addresses can stay bytes
+  const decoder = new FlowDecoder({ wireAddresses: true });
   const print: FlowPrinter & { tally?: Tally } = req.tally ? tallyPrinter(req.tally, ctx) : flowPrinter(req.output, ctx, 'list');
   const { table, query } = req;
   if (table !== 'conntrack') {
