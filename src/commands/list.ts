@@ -31,7 +31,7 @@ export async function listConntrack(req: ListRequest, ctx: CommandContext): Prom
   }
   const skip = compileFilter(query);
   const skipRaw = compileRawPrefilter(query);
-  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: req.zero, threaded: 'auto' };
+  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: req.zero, threaded: ctx.threadedDumps === false ? false : 'auto' };
   // --tally of one field with no filter left to apply here: most entries are counted without decoding them
   const countRaw = print.tally && !skip ? print.tally : undefined;
   const error = await ctx.client
