@@ -123,24 +123,8 @@ export class ByteSink implements TextSink {
     }
     if (n <= 0x7fffffff && (n | 0) === n && n > 0) {
       // ports, timeouts, marks, use counts: 32-bit integer arithmetic
-      const digits =
-        n < 100
-          ? 2
-          : n < 1000
-            ? 3
-            : n < 10000
-              ? 4
-              : n < 100000
-                ? 5
-                : n < 1000000
-                  ? 6
-                  : n < 10000000
-                    ? 7
-                    : n < 100000000
-                      ? 8
-                      : n < 1000000000
-                        ? 9
-                        : 10;
+      let digits = 2;
+      for (let limit = 100; limit <= n; limit *= 10) digits++;
       this.room(digits);
       const buf = this.buf;
       const end = this.pos + digits;
