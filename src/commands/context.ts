@@ -11,6 +11,12 @@ export interface CommandContext {
   /** unbuffered stderr text (warnings that conntrack prints as it goes) */
   err: (s: string) => void;
   clock: Clock;
+  /**
+   * false: receive a large dump on this thread too, not on a thread of its own. Decided by the CLI from the
+   * output: when stdout is a pipe on a machine of two cores or fewer, the pipe's reader needs the second core
+   * (-L | wc -l ran faster so). Absent: the client decides by the table's size.
+   */
+  threadedDumps?: boolean;
   /** set while a command that changes entries runs: a signal asks it to stop (see answered-batches.ts) */
   stop?: StopRequest;
 }

@@ -11,7 +11,8 @@ import type { ListRequest } from './request.js';
 
 export async function listConntrack(req: ListRequest, ctx: CommandContext): Promise<CommandResult> {
   let counter = 0;
-  const decoder = new FlowDecoder();
+  // each entry is printed (or counted, or skipped) before the next is decoded: addresses can stay bytes
+  const decoder = new FlowDecoder({ wireAddresses: true });
   const print: FlowPrinter & { tally?: Tally } = req.tally ? tallyPrinter(req.tally, ctx) : flowPrinter(req.output, ctx, 'list');
   const { table, query } = req;
   if (table !== 'conntrack') {
@@ -30,7 +31,7 @@ export async function listConntrack(req: ListRequest, ctx: CommandContext): Prom
   }
   const skip = compileFilter(query);
   const skipRaw = compileRawPrefilter(query);
-  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: req.zero, threaded: 'auto' };
+  const opts: DumpOptions = { ...kernelDumpFilter(query), zero: req.zero, threaded: ctx.threadedDumps === false ? false : 'auto' };
   // --tally of one field with no filter left to apply here: most entries are counted without decoding them
   const countRaw = print.tally && !skip ? print.tally : undefined;
   const error = await ctx.client

@@ -143,6 +143,7 @@ export async function update(req: UpdateRequest, ctx: CommandContext): Promise<C
     write: (s) => target.write(s),
     str: (s) => target.str(s),
     num: (n) => target.num(n),
+    ipv4: (b, at) => target.ipv4(b, at),
     dropLast: () => target.dropLast(),
     bytes: (b) => target.bytes(b),
     flush: () => {},

@@ -50,8 +50,12 @@ export interface FlushFilter {
   asConntrack?: boolean;
 }
 
-/** Below this many entries a dump is faster on one thread. */
-export const THREADED_DUMP_MIN = 20000;
+/**
+ * Below this many entries a dump is faster on one thread: the worker's start (tens of milliseconds on a busy
+ * 2-core machine) outweighs the overlap. bench/run.sh A/B of -L at 100k entries, 2026-12-07 16:00 UTC: one
+ * thread 0.91x (>/dev/null) and 0.84x (-o extended) of the threaded dump; at 1M the thread won (0.90x).
+ */
+export const THREADED_DUMP_MIN = 250000;
 
 /** Raw message sink for the hot path: buf[off, off+len) is one conntrack message. */
 /** In a threaded dump the handler may return a promise: the dump waits for it (see MessageHandler). */

@@ -90,6 +90,58 @@ export function newTuple(family: number): Tuple {
   };
 }
 
+/**
+ * A tuple whose addresses are still bytes of the message it came from: FlowDecoder({ wireAddresses: true }) fills
+ * these, and src/dst are made into text only when read (a filter, -o json, a library user). The default formatter
+ * writes the bytes straight into its output instead (LineSink.ipv4): a million-entry listing then makes no
+ * address strings at all. Valid as long as the message's buffer is, which FlowDecoder's callers already promise
+ * (an entry is used before the next one is decoded).
+ */
+export class WireTuple implements Tuple {
+  family = 0;
+  protonum: number | undefined = undefined;
+  srcPort: number | undefined = undefined;
+  dstPort: number | undefined = undefined;
+  icmpId: number | undefined = undefined;
+  icmpType: number | undefined = undefined;
+  icmpCode: number | undefined = undefined;
+  zone: number | undefined = undefined;
+  unknown: RawAttr[] | undefined = undefined;
+  /** the message's bytes, where each address starts in them, and its length (4, 16; 0: no bytes) */
+  wire: Uint8Array = EMPTY_WIRE;
+  srcAt = 0;
+  srcLen = 0;
+  dstAt = 0;
+  dstLen = 0;
+  private srcText: string | undefined = undefined;
+  private dstText: string | undefined = undefined;
+
+  get src(): string | undefined {
+    if (this.srcText === undefined && this.srcLen !== 0) this.srcText = addressText(this.wire, this.srcAt, this.srcLen);
+    return this.srcText;
+  }
+  set src(v: string | undefined) {
+    this.srcText = v;
+    this.srcLen = 0;
+  }
+  get dst(): string | undefined {
+    if (this.dstText === undefined && this.dstLen !== 0) this.dstText = addressText(this.wire, this.dstAt, this.dstLen);
+    return this.dstText;
+  }
+  set dst(v: string | undefined) {
+    this.dstText = v;
+    this.dstLen = 0;
+  }
+  /** a plain object, as the other decoders return (JSON.stringify, structuredClone and toEqual see src/dst) */
+  toJSON(): Tuple {
+    const { family, src, dst, protonum, srcPort, dstPort, icmpId, icmpType, icmpCode, zone, unknown } = this;
+    return { family, src, dst, protonum, srcPort, dstPort, icmpId, icmpType, icmpCode, zone, unknown };
+  }
+}
+
+const EMPTY_WIRE = new Uint8Array(0);
+const addressText = (b: Uint8Array, at: number, len: number): string => (len === 4 ? formatIPv4(b, at) : formatIPv6(b, at));
+
 function resetTuple(t: Tuple, family: number): Tuple {
   t.family = family;
   t.src = t.dst = undefined;
@@ -107,6 +159,8 @@ function badLength(path: string, off: number, start: number, len: number): never
 
 export function decodeTuple(buf: Buffer, start: number, end: number, family: number, path: string, into?: Tuple): Tuple {
   const t = into ? resetTuple(into, family) : newTuple(family);
+  const w = t instanceof WireTuple ? t : undefined;
+  if (w) w.wire = buf;
   let off = start;
   while (off + HDRLEN <= end) {
     const len = nlaLen_(buf, off);
@@ -124,19 +178,31 @@ export function decodeTuple(buf: Buffer, start: number, end: number, family: num
         switch (nlaType_(buf, o)) {
           case CTA_IP.V4_SRC:
             needIn(a, b, 4, path, 'CTA_IP_V4_SRC');
-            t.src = formatIPv4(buf, a);
+            if (w) {
+              w.srcAt = a;
+              w.srcLen = 4;
+            } else t.src = formatIPv4(buf, a);
             break;
           case CTA_IP.V4_DST:
             needIn(a, b, 4, path, 'CTA_IP_V4_DST');
-            t.dst = formatIPv4(buf, a);
+            if (w) {
+              w.dstAt = a;
+              w.dstLen = 4;
+            } else t.dst = formatIPv4(buf, a);
             break;
           case CTA_IP.V6_SRC:
             needIn(a, b, 16, path, 'CTA_IP_V6_SRC');
-            t.src = formatIPv6(buf, a);
+            if (w) {
+              w.srcAt = a;
+              w.srcLen = 16;
+            } else t.src = formatIPv6(buf, a);
             break;
           case CTA_IP.V6_DST:
             needIn(a, b, 16, path, 'CTA_IP_V6_DST');
-            t.dst = formatIPv6(buf, a);
+            if (w) {
+              w.dstAt = a;
+              w.dstLen = 16;
+            } else t.dst = formatIPv6(buf, a);
             break;
           default:
             t.unknown = keep(t.unknown, buf, a, b);
@@ -239,92 +305,109 @@ function u32In(buf: Buffer, a: number, b: number, path: string, name: string): n
   return readU32BE(buf, a);
 }
 
-function decodeProtoinfo(buf: Buffer, start: number, end: number, f: Flow): void {
-  walk(buf, start, end, 'CTA_PROTOINFO', (type, from, to) => {
-    switch (type) {
-      case CTA_PROTOINFO.TCP: {
-        const tcp: TcpInfo = {};
-        walk(buf, from, to, 'CTA_PROTOINFO > CTA_PROTOINFO_TCP', (t, a, b) => {
-          switch (t) {
-            case CTA_PROTOINFO_TCP.STATE:
-              need(a, b, 1, 'CTA_PROTOINFO_TCP_STATE');
-              tcp.state = buf[a];
-              break;
-            case CTA_PROTOINFO_TCP.WSCALE_ORIGINAL:
-              need(a, b, 1, 'CTA_PROTOINFO_TCP_WSCALE_ORIGINAL');
-              tcp.wscaleOrig = buf[a];
-              break;
-            case CTA_PROTOINFO_TCP.WSCALE_REPLY:
-              need(a, b, 1, 'CTA_PROTOINFO_TCP_WSCALE_REPLY');
-              tcp.wscaleReply = buf[a];
-              break;
-            case CTA_PROTOINFO_TCP.FLAGS_ORIGINAL:
-              need(a, b, 2, 'CTA_PROTOINFO_TCP_FLAGS_ORIGINAL');
-              tcp.flagsOrig = { flags: buf[a], mask: buf[a + 1] };
-              break;
-            case CTA_PROTOINFO_TCP.FLAGS_REPLY:
-              need(a, b, 2, 'CTA_PROTOINFO_TCP_FLAGS_REPLY');
-              tcp.flagsReply = { flags: buf[a], mask: buf[a + 1] };
-              break;
-            default:
-              f.unknown = keep(f.unknown, buf, a, b);
-          }
-        });
-        f.tcp = tcp;
+/** CTA_PROTOINFO_TCP, on most entries: written out (no visitor closures per entry, as decodeTuple). */
+function decodeTcpInfo(buf: Buffer, start: number, end: number, f: Flow): TcpInfo {
+  const tcp: TcpInfo = {};
+  let off = start;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength('CTA_PROTOINFO > CTA_PROTOINFO_TCP', off, start, len);
+    const a = off + HDRLEN;
+    const b = off + len;
+    switch (nlaType_(buf, off)) {
+      case CTA_PROTOINFO_TCP.STATE:
+        need(a, b, 1, 'CTA_PROTOINFO_TCP_STATE');
+        tcp.state = buf[a];
         break;
-      }
-      case CTA_PROTOINFO.SCTP: {
-        const sctp: SctpInfo = {};
-        walk(buf, from, to, 'CTA_PROTOINFO > CTA_PROTOINFO_SCTP', (t, a, b) => {
-          switch (t) {
-            case CTA_PROTOINFO_SCTP.STATE:
-              need(a, b, 1, 'CTA_PROTOINFO_SCTP_STATE');
-              sctp.state = buf[a];
-              break;
-            case CTA_PROTOINFO_SCTP.VTAG_ORIGINAL:
-              need(a, b, 4, 'CTA_PROTOINFO_SCTP_VTAG_ORIGINAL');
-              sctp.vtagOrig = readU32BE(buf, a);
-              break;
-            case CTA_PROTOINFO_SCTP.VTAG_REPLY:
-              need(a, b, 4, 'CTA_PROTOINFO_SCTP_VTAG_REPLY');
-              sctp.vtagReply = readU32BE(buf, a);
-              break;
-            default:
-              f.unknown = keep(f.unknown, buf, a, b);
-          }
-        });
-        f.sctp = sctp;
+      case CTA_PROTOINFO_TCP.WSCALE_ORIGINAL:
+        need(a, b, 1, 'CTA_PROTOINFO_TCP_WSCALE_ORIGINAL');
+        tcp.wscaleOrig = buf[a];
         break;
-      }
-      case CTA_PROTOINFO.DCCP: {
-        const dccp: DccpInfo = {};
-        walk(buf, from, to, 'CTA_PROTOINFO > CTA_PROTOINFO_DCCP', (t, a, b) => {
-          switch (t) {
-            case CTA_PROTOINFO_DCCP.STATE:
-              need(a, b, 1, 'CTA_PROTOINFO_DCCP_STATE');
-              dccp.state = buf[a];
-              break;
-            case CTA_PROTOINFO_DCCP.ROLE:
-              need(a, b, 1, 'CTA_PROTOINFO_DCCP_ROLE');
-              dccp.role = buf[a];
-              break;
-            case CTA_PROTOINFO_DCCP.HANDSHAKE_SEQ:
-              need(a, b, 8, 'CTA_PROTOINFO_DCCP_HANDSHAKE_SEQ');
-              dccp.handshakeSeq = readU64BE(buf, a);
-              break;
-            case CTA_PROTOINFO_DCCP.PAD:
-              break;
-            default:
-              f.unknown = keep(f.unknown, buf, a, b);
-          }
-        });
-        f.dccp = dccp;
+      case CTA_PROTOINFO_TCP.WSCALE_REPLY:
+        need(a, b, 1, 'CTA_PROTOINFO_TCP_WSCALE_REPLY');
+        tcp.wscaleReply = buf[a];
         break;
-      }
+      case CTA_PROTOINFO_TCP.FLAGS_ORIGINAL:
+        need(a, b, 2, 'CTA_PROTOINFO_TCP_FLAGS_ORIGINAL');
+        tcp.flagsOrig = { flags: buf[a], mask: buf[a + 1] };
+        break;
+      case CTA_PROTOINFO_TCP.FLAGS_REPLY:
+        need(a, b, 2, 'CTA_PROTOINFO_TCP_FLAGS_REPLY');
+        tcp.flagsReply = { flags: buf[a], mask: buf[a + 1] };
+        break;
       default:
-        f.unknown = keep(f.unknown, buf, from, to);
+        f.unknown = keep(f.unknown, buf, a, b);
     }
-  });
+    off += nlaAlign_(len);
+  }
+  return tcp;
+}
+
+function decodeProtoinfo(buf: Buffer, start: number, end: number, f: Flow): void {
+  let off = start;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength('CTA_PROTOINFO', off, start, len);
+    const type = nlaType_(buf, off);
+    if (type === CTA_PROTOINFO.TCP) f.tcp = decodeTcpInfo(buf, off + HDRLEN, off + len, f);
+    else decodeOtherProtoinfo(buf, type, off + HDRLEN, off + len, f);
+    off += nlaAlign_(len);
+  }
+}
+
+function decodeOtherProtoinfo(buf: Buffer, type: number, from: number, to: number, f: Flow): void {
+  switch (type) {
+    case CTA_PROTOINFO.SCTP: {
+      const sctp: SctpInfo = {};
+      walk(buf, from, to, 'CTA_PROTOINFO > CTA_PROTOINFO_SCTP', (t, a, b) => {
+        switch (t) {
+          case CTA_PROTOINFO_SCTP.STATE:
+            need(a, b, 1, 'CTA_PROTOINFO_SCTP_STATE');
+            sctp.state = buf[a];
+            break;
+          case CTA_PROTOINFO_SCTP.VTAG_ORIGINAL:
+            need(a, b, 4, 'CTA_PROTOINFO_SCTP_VTAG_ORIGINAL');
+            sctp.vtagOrig = readU32BE(buf, a);
+            break;
+          case CTA_PROTOINFO_SCTP.VTAG_REPLY:
+            need(a, b, 4, 'CTA_PROTOINFO_SCTP_VTAG_REPLY');
+            sctp.vtagReply = readU32BE(buf, a);
+            break;
+          default:
+            f.unknown = keep(f.unknown, buf, a, b);
+        }
+      });
+      f.sctp = sctp;
+      break;
+    }
+    case CTA_PROTOINFO.DCCP: {
+      const dccp: DccpInfo = {};
+      walk(buf, from, to, 'CTA_PROTOINFO > CTA_PROTOINFO_DCCP', (t, a, b) => {
+        switch (t) {
+          case CTA_PROTOINFO_DCCP.STATE:
+            need(a, b, 1, 'CTA_PROTOINFO_DCCP_STATE');
+            dccp.state = buf[a];
+            break;
+          case CTA_PROTOINFO_DCCP.ROLE:
+            need(a, b, 1, 'CTA_PROTOINFO_DCCP_ROLE');
+            dccp.role = buf[a];
+            break;
+          case CTA_PROTOINFO_DCCP.HANDSHAKE_SEQ:
+            need(a, b, 8, 'CTA_PROTOINFO_DCCP_HANDSHAKE_SEQ');
+            dccp.handshakeSeq = readU64BE(buf, a);
+            break;
+          case CTA_PROTOINFO_DCCP.PAD:
+            break;
+          default:
+            f.unknown = keep(f.unknown, buf, a, b);
+        }
+      });
+      f.dccp = dccp;
+      break;
+    }
+    default:
+      f.unknown = keep(f.unknown, buf, from, to);
+  }
 }
 
 /** A Flow with every field present as undefined (one hidden class). */
@@ -377,7 +460,15 @@ interface Scratch {
  * For streaming consumers that format or filter an entry and move on (the CLI); decodeFlow() returns fresh ones.
  */
 export class FlowDecoder {
-  private readonly scratch: Scratch = { flow: newFlow(0), orig: newTuple(0), reply: newTuple(0), master: newTuple(0) };
+  private readonly scratch: Scratch;
+  /**
+   * wireAddresses: the tuples are WireTuples (addresses read from the message when asked for, or written straight
+   * out by the default formatter), for a consumer that is done with each entry before its handler returns (-L).
+   */
+  constructor(opts: { wireAddresses?: boolean } = {}) {
+    const tuple = opts.wireAddresses ? () => new WireTuple() : () => newTuple(0);
+    this.scratch = { flow: newFlow(0), orig: tuple(), reply: tuple(), master: tuple() };
+  }
   decode(buf: Buffer, off: number, len: number): Flow {
     if (len < ATTRS_OFFSET) throw new DecodeError(`conntrack message of ${len} bytes is shorter than its headers`);
     return decodeFlowAttrs(buf, off + ATTRS_OFFSET, off + len, ctFamily(buf, off), this.scratch);
@@ -515,17 +606,9 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
     case CTA.LABELS_MASK:
       f.labelsMask = Buffer.from(buf.subarray(from, to));
       break;
-    case CTA.SYNPROXY: {
-      const sp: { isn?: number; its?: number; tsoff?: number } = {};
-      walk(buf, from, to, 'CTA_SYNPROXY', (t, a, b) => {
-        if (t === CTA_SYNPROXY.ISN) sp.isn = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ISN');
-        else if (t === CTA_SYNPROXY.ITS) sp.its = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ITS');
-        else if (t === CTA_SYNPROXY.TSOFF) sp.tsoff = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_TSOFF');
-        else unknown().push(rawAttr(buf, a, b));
-      });
-      f.synproxy = sp;
+    case CTA.SYNPROXY:
+      f.synproxy = decodeSynproxy(buf, from, to, f);
       break;
-    }
     case CTA.TIMESTAMP_EVENT:
       need(from, to, 8, 'CTA_TIMESTAMP_EVENT');
       f.timestampEvent = readU64BE(buf, from);
@@ -539,6 +622,25 @@ function decodeRareAttr(buf: Buffer, type: number, from: number, to: number, f: 
     default:
       unknown().push(rawAttr(buf, from, to));
   }
+}
+
+/** CTA_SYNPROXY: the kernel sends it on every entry (zeros without synproxy), so written out as decodeTcpInfo. */
+function decodeSynproxy(buf: Buffer, start: number, end: number, f: Flow): NonNullable<Flow['synproxy']> {
+  const sp: NonNullable<Flow['synproxy']> = {};
+  let off = start;
+  while (off + HDRLEN <= end) {
+    const len = nlaLen_(buf, off);
+    if (nlaBad_(len, off, end)) badLength('CTA_SYNPROXY', off, start, len);
+    const a = off + HDRLEN;
+    const b = off + len;
+    const t = nlaType_(buf, off);
+    if (t === CTA_SYNPROXY.ISN) sp.isn = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ISN');
+    else if (t === CTA_SYNPROXY.ITS) sp.its = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_ITS');
+    else if (t === CTA_SYNPROXY.TSOFF) sp.tsoff = u32In(buf, a, b, 'CTA_SYNPROXY', 'CTA_SYNPROXY_TSOFF');
+    else (f.unknown ??= []).push(rawAttr(buf, a, b));
+    off += nlaAlign_(len);
+  }
+  return sp;
 }
 
 /** Decodes the conntrack message buf[off, off+len) (nlmsghdr included). */

@@ -5,6 +5,7 @@
 import { IPPROTO, IPS } from '../ctnetlink/constants.js';
 import { AF } from '../netlink/constants.js';
 import type { Flow, MessageKind, Tuple } from '../ctnetlink/model.js';
+import { WireTuple } from '../ctnetlink/decode.js';
 import { Clock, ctime } from './clock.js';
 import { LabelMap, labelNames } from './labelmap.js';
 import { LineSink, StringLineSink } from './sink.js';
@@ -29,29 +30,35 @@ const EVENT_PREFIX: Record<MessageKind, string> = {
 };
 
 /** "%-8s %u " */
+function columnText(name: string, n: number): string {
+  return name.padEnd(8) + ' ' + n + ' ';
+}
+
+/** The column of each layer-3 and layer-4 protocol number, made once (every line starts with one or two). */
+const columns: Array<Map<string, string>> = [];
+
 function column(o: LineSink, name: string, n: number): void {
-  o.str(name);
-  for (let i = name.length; i < 8; i++) o.str(' ');
-  o.str(' ');
-  o.num(n);
-  o.str(' ');
+  if (n >= 0 && n < 256 && (n | 0) === n) {
+    const byName = (columns[n] ??= new Map());
+    let text = byName.get(name);
+    if (text === undefined) byName.set(name, (text = columnText(name, n)));
+    o.str(text);
+  } else o.str(columnText(name, n));
 }
 
 function address(o: LineSink, t: Tuple): void {
   // printed only for AF_INET / AF_INET6 tuples; an absent address prints as the zero address
-  if (t.family === AF.INET) {
-    o.str('src=');
-    o.str(t.src ?? '0.0.0.0');
-    o.str(' dst=');
-    o.str(t.dst ?? '0.0.0.0');
-    o.str(' ');
-  } else if (t.family === AF.INET6) {
-    o.str('src=');
-    o.str(t.src ?? '::');
-    o.str(' dst=');
-    o.str(t.dst ?? '::');
-    o.str(' ');
-  }
+  const zero = t.family === AF.INET ? '0.0.0.0' : t.family === AF.INET6 ? '::' : undefined;
+  if (zero === undefined) return;
+  // a WireTuple's IPv4 addresses go from the message's bytes straight into the sink (no string per address)
+  const w = t instanceof WireTuple ? t : undefined;
+  o.str('src=');
+  if (w && w.srcLen === 4) o.ipv4(w.wire, w.srcAt);
+  else o.str(t.src ?? zero);
+  o.str(' dst=');
+  if (w && w.dstLen === 4) o.ipv4(w.wire, w.dstAt);
+  else o.str(t.dst ?? zero);
+  o.str(' ');
 }
 
 /** __snprintf_proto: the layer-4 part of a tuple, by protocol number. */

@@ -9,12 +9,15 @@
 import { writeSync } from 'node:fs';
 import { bytesOf, TEXT, textOf } from '../text.js';
 import { phase } from '../phases.js';
+import { formatIPv4 } from '../ctnetlink/addresses.js';
 
 export interface LineSink {
   /** appends text */
   str(s: string): void;
   /** appends an unsigned integer in decimal */
   num(n: number): void;
+  /** appends the IPv4 address in bytes[at, at+4) as inet_ntoa prints it */
+  ipv4(bytes: Uint8Array, at: number): void;
   /** removes the last character written on the current line (conntrack's "size--" for the trailing space) */
   dropLast(): void;
 }
@@ -33,6 +36,9 @@ export class StringLineSink implements LineSink {
   }
   num(n: number): void {
     this.text += n;
+  }
+  ipv4(bytes: Uint8Array, at: number): void {
+    this.text += formatIPv4(bytes, at);
   }
   dropLast(): void {
     this.text = this.text.slice(0, -1);
@@ -64,6 +70,14 @@ export interface TextSink extends TextOut {
 }
 
 const FLUSH_AT = 1 << 16;
+
+/** For each byte value v, at v*4: the length of its decimal text, then its digits ("0." ... "255." less the dot). */
+const OCTETS = new Uint8Array(256 * 4);
+for (let v = 0; v < 256; v++) {
+  const d = String(v);
+  OCTETS[v * 4] = d.length;
+  for (let i = 0; i < d.length; i++) OCTETS[v * 4 + 1 + i] = d.charCodeAt(i);
+}
 
 /**
  * Text gathered as bytes in one growing buffer: the default formatter writes ASCII straight into it, with no
@@ -107,6 +121,22 @@ export class ByteSink implements TextSink {
       this.buf[this.pos++] = 48 + n;
       return;
     }
+    if (n <= 0x7fffffff && (n | 0) === n && n > 0) {
+      // ports, timeouts, marks, use counts: 32-bit integer arithmetic
+      let digits = 2;
+      for (let limit = 100; limit <= n; limit *= 10) digits++;
+      this.room(digits);
+      const buf = this.buf;
+      const end = this.pos + digits;
+      this.pos = end;
+      let p = end;
+      for (let t = n; t !== 0; ) {
+        const q = (t / 10) | 0;
+        buf[--p] = 48 + t - q * 10;
+        t = q;
+      }
+      return;
+    }
     if (!Number.isSafeInteger(n) || n < 0) {
       this.str(String(n));
       return;
@@ -117,6 +147,24 @@ export class ByteSink implements TextSink {
     let p = this.pos + digits;
     this.pos = p;
     for (let t = n; p > this.pos - digits; t = Math.floor(t / 10)) this.buf[--p] = 48 + (t % 10);
+  }
+
+  /** the four bytes in decimal with dots, straight into the buffer (no string per address) */
+  ipv4(bytes: Uint8Array, at: number): void {
+    // room for 4 x "255." and a spare byte: each octet's three digit slots are written whatever its length
+    this.room(17);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < 4; i++) {
+      const k = bytes[at + i] << 2;
+      const n = OCTETS[k];
+      buf[p] = OCTETS[k + 1];
+      buf[p + 1] = OCTETS[k + 2];
+      buf[p + 2] = OCTETS[k + 3];
+      p += n;
+      buf[p++] = 46; // '.'
+    }
+    this.pos = p - 1;
   }
 
   dropLast(): void {
@@ -204,6 +252,9 @@ export class MemorySink implements TextSink {
   }
   num(n: number): void {
     this.text += n;
+  }
+  ipv4(bytes: Uint8Array, at: number): void {
+    this.text += formatIPv4(bytes, at);
   }
   dropLast(): void {
     if (this.text.length > this.lineStart) this.text = this.text.slice(0, -1);

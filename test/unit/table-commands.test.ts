@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { dumpThreadsFor, main } from '../../src/cli/main.js';
 import { ConntrackClient } from '../../src/ctnetlink/client.js';
 import { MemorySink } from '../../src/format/sink.js';
 import { fixedClock } from '../../src/format/clock.js';
@@ -293,5 +293,44 @@ describe('the library operations on the scripted transport', () => {
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'NetlinkError', errno: 17, operation: 'create' });
     expect(shapes(t)).toEqual([{ msg: CT_NEW, flags: NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, family: 2 }]);
+  });
+});
+
+describe('-L: where a large dump is received', () => {
+  const threadedAsked = async (threadedDumps: boolean | undefined): Promise<unknown[]> => {
+    const t = scriptedPair(join(FIXTURES, 'kernel/answers', 'ct-list-udp.hex'));
+    const asked: unknown[] = [];
+    const exit = await main({
+      argv: ['conntrack', ...meta('ct-list-udp').args],
+      out: new MemorySink(),
+      err: () => {},
+      clock: fixedClock(meta('ct-list-udp').now),
+      openClient: () => {
+        const c = ConntrackClient.over(t.main, () => t.modifier);
+        const dumpRaw = c.dumpRaw.bind(c);
+        c.dumpRaw = (opts, onMessage) => {
+          asked.push(opts.threaded);
+          // answered as the capture was made (its count request first: the client's 'auto')
+          return dumpRaw({ ...opts, threaded: 'auto' }, onMessage);
+        };
+        return c;
+      },
+      labelmapPath: '/nonexistent',
+      threadedDumps,
+    });
+    expect(exit).toBe(0);
+    return asked;
+  };
+
+  it('by the table size, unless the CLI said no thread (stdout a pipe on two cores or fewer)', async () => {
+    expect(await threadedAsked(undefined)).toEqual(['auto']);
+    expect(await threadedAsked(false)).toEqual([false]);
+  });
+
+  it('no thread for a pipe on two cores or fewer; else the size decides', () => {
+    expect(dumpThreadsFor(2, true)).toBe(false);
+    expect(dumpThreadsFor(1, true)).toBe(false);
+    expect(dumpThreadsFor(2, false)).toBeUndefined();
+    expect(dumpThreadsFor(4, true)).toBeUndefined();
   });
 });
