@@ -1,6 +1,8 @@
 // Pipelined writes (-D, -U, -R, and library users): many change requests per datagram, only the last one asking
 // for an ACK (the kernel answers the others only when they fail and handles a datagram's messages in order, so the
-// last one's ACK or error means every one of them has been handled). Answers are handled datagram by datagram in
+// last one's ACK or error means every one of them has been handled). The kernel handles a datagram inside the send,
+// so where the transport can read the answers at once (sendBatchNow: the modifier socket's descriptor is known)
+// they are handled before send() returns, and nothing is left unanswered. Answers are handled datagram by datagram in
 // order; each datagram's `afterAnswers` (-D and -U flush what they printed) runs before the next one's answers are
 // handled, so the entries already changed are exactly the ones reported. A caller that sends while a dump runs
 // returns send()'s promise to the dump, which pauses while too many datagrams are unanswered, so the kernel's
@@ -58,6 +60,8 @@ export class Batch {
   readonly outcomes: number[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly unanswered: Promise<void>[] = [];
+  /** datagrams sent whose answers have not been handled */
+  private inFlight = 0;
   private answersWork = false;
   /** set by finish(): answers that come later (past STOP_WAIT_MS) are not handled */
   private finished = false;
@@ -159,8 +163,10 @@ export class Batch {
 
   /**
    * Sends the queued messages as one datagram. `onAnswers(results)` runs, in datagram order, with each message's
-   * errno (0 for success); returning false skips afterAnswers. Without it the results go to `outcomes`. Returns a
-   * promise for a dump callback to return (the dump waits for it) while too many datagrams are unanswered.
+   * errno (0 for success); returning false skips afterAnswers. Without it the results go to `outcomes`. Where the
+   * transport can read the answers at once (sendBatchNow) and no datagram before is unanswered, they are handled
+   * before send() returns. Otherwise returns a promise for a dump callback to return (the dump waits for it)
+   * while too many datagrams are unanswered.
    */
   send(onAnswers?: (results: number[]) => boolean | void): Promise<void> | undefined {
     const msgs = this.msgs.take();
@@ -171,7 +177,17 @@ export class Batch {
     // after a stop, the messages being queued are neither sent nor reported
     if (msgs.length === 0 || this.ended) return undefined;
     ackLast(msgs);
-    const answered = this.transport.sendBatch(msgs, seqs, handlers.some((h) => h !== undefined) ? handlers : undefined);
+    const withHandlers = handlers.some((h) => h !== undefined) ? handlers : undefined;
+    let answered: Promise<number[]>;
+    if (this.inFlight === 0 && this.transport.sendBatchNow) {
+      const now = this.transport.sendBatchNow(msgs, seqs, withHandlers);
+      if (Array.isArray(now)) {
+        this.answers(now, onAnswers);
+        return undefined;
+      }
+      answered = now;
+    } else answered = this.transport.sendBatch(msgs, seqs, withHandlers);
+    this.inFlight++;
     this.chain = this.chain.then(async () => {
       let results: number[];
       try {
@@ -179,21 +195,28 @@ export class Batch {
       } catch (e) {
         this.fail(e);
         return;
+      } finally {
+        this.inFlight--;
       }
-      if (this.finished) return;
-      if (onAnswers) {
-        if (onAnswers(results) === false) return;
-      } else this.outcomes.push(...results);
-      try {
-        this.opts.afterAnswers?.();
-        this.answersWork = true;
-      } catch (e) {
-        this.fail(e);
-      }
+      this.answers(results, onAnswers);
     });
     this.unanswered.push(this.chain);
     if (this.unanswered.length >= (this.answersWork ? this.maxUnanswered : 1)) return this.unanswered.shift();
     return undefined;
+  }
+
+  /** A datagram's answers: to onAnswers (or outcomes), then afterAnswers. */
+  private answers(results: number[], onAnswers: ((results: number[]) => boolean | void) | undefined): void {
+    if (this.finished) return;
+    try {
+      if (onAnswers) {
+        if (onAnswers(results) === false) return;
+      } else this.outcomes.push(...results);
+      this.opts.afterAnswers?.();
+      this.answersWork = true;
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   /**

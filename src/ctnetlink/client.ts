@@ -162,7 +162,7 @@ export class ConntrackClient extends ExpectOperations implements CtClient {
     // 8 KiB; the addon zeroes a buffer of msgBufferSize for every datagram, so the dump's 32 KiB would cost 4x more.
     return new ConntrackClient(
       main,
-      () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192, netnsFd }),
+      () => new NfnlSocket({ recvBufferSize: 4 << 20, msgBufferSize: 8192, netnsFd, answersNow: true }),
       netns,
       netns === undefined ? entriesInOwnNamespace : undefined,
     );

@@ -14,6 +14,11 @@ export interface Transport extends Requester {
   allocSeq(): number;
   /** Pre-encoded messages in one datagram; resolves with each one's errno (0: done), in order. */
   sendBatch(msgs: Buffer, seqs: number[], handlers?: Array<MessageHandler | undefined>): Promise<number[]>;
+  /**
+   * sendBatch, its answers read before it returns where the transport can (handlers run meanwhile): each one's
+   * errno; else sendBatch's promise. Without it, Batch uses sendBatch.
+   */
+  sendBatchNow?(msgs: Buffer, seqs: number[], handlers?: Array<MessageHandler | undefined>): number[] | Promise<number[]>;
   getRecvBufferSize(): number;
   close(): void;
 }

@@ -2,6 +2,7 @@
 // (opened in raw-socket.ts, the one module that imports `netlink`); framing and errno decoding are ours
 // (framing.ts, errno.ts). Threaded dumps are received by dump-worker.ts (what the two say: protocol.ts).
 
+import { writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DecodeError } from '../attributes.js';
 import { NLMSG, NLMSG_HDRLEN, NLM_F } from '../constants.js';
@@ -9,11 +10,14 @@ import { ERRNO } from '../errno.js';
 import { encodeRequest, forEachMessage, NfRequest } from '../framing.js';
 import { inNetns, NetnsHandle } from './netns.js';
 import {
+  EMPTY,
   NetlinkError,
   type OpenOptions,
   type OpenSocket,
   openNetfilterSocket,
+  quietReads,
   type RawSocket,
+  readDatagram,
   toNetlinkError,
   unknownCause,
 } from './raw-socket.js';
@@ -34,6 +38,18 @@ export type MessageHandler = (buf: Buffer, off: number, len: number, type: numbe
  * (net/netlink/af_netlink.c, max_recvmsg_len); offering 32 KiB makes dumps arrive in ~32 KiB datagrams instead of 4 KiB.
  */
 export const RECV_CHUNK = 32768;
+
+/** How long a threaded dump's handler may run without a turn of the event loop (signals wait meanwhile). */
+const YIELD_EVERY_MS = 10;
+
+/** A batch sent (sendBatch, sendBatchNow) and its answers. */
+interface PendingBatch {
+  /** each message's errno, complete once outcome is 'answered' */
+  results: number[];
+  answered: Promise<number[]>;
+  outcome: 'answered' | 'failed' | undefined;
+  fail(e: Error): void;
+}
 
 interface Pending {
   seq: number;
@@ -56,6 +72,8 @@ export interface SocketOptions {
    * socket too; it must stay open while the socket may start a threaded dump
    */
   netnsFd?: number;
+  /** find the socket's descriptor, so that sendBatchNow() can read the answers at once (see there) */
+  answersNow?: boolean;
 }
 
 /** Opens a socket in the namespace of `netnsFd` (see netns.ts), or in this thread's own when it is undefined. */
@@ -65,6 +83,11 @@ export function openSocketIn(netnsFd: number | undefined, opts: OpenOptions): Op
 
 export class NfnlSocket {
   private readonly raw: RawSocket;
+  /** the socket's descriptor (answersNow), for sendBatchNow()'s write(2) and read(2) */
+  private readonly fd?: number;
+  /** where sendBatchNow() reads answers into (created on first use) */
+  private answerBuf?: Buffer;
+  private readonly msgBufferSize: number;
   private readonly pending = new Map<number, Pending>();
   private nextSeq: number;
   private closed = false;
@@ -78,11 +101,15 @@ export class NfnlSocket {
 
   constructor(opts: SocketOptions = {}) {
     this.netnsFd = opts.netnsFd;
-    this.raw = openSocketIn(opts.netnsFd, {
-      msgBufferSize: opts.msgBufferSize ?? RECV_CHUNK,
+    this.msgBufferSize = opts.msgBufferSize ?? RECV_CHUNK;
+    const { socket, fd } = openSocketIn(opts.netnsFd, {
+      msgBufferSize: this.msgBufferSize,
       recvBufferSize: opts.recvBufferSize,
       groups: opts.groups,
-    }).socket;
+      findFd: opts.answersNow === true,
+    });
+    this.raw = socket;
+    this.fd = fd;
     // conntrack sets nlmsg_seq = time(NULL); any start works, replies are matched by seq.
     this.nextSeq = Math.floor(Date.now() / 1000) >>> 0;
     this.raw.on('message', (buf: Buffer, rinfo: { port: number }) => void this.onDatagram(buf, rinfo.port));
@@ -195,6 +222,7 @@ export class NfnlSocket {
       // batches are worked through in order; a handler's promise pauses the queue until it settles
       const queue: Array<Extract<DumpWorkerMessage, { kind: 'batch' }>> = [];
       let draining = false;
+      let lastTurn = performance.now();
       const drain = async (): Promise<void> => {
         if (draining) return;
         draining = true;
@@ -215,6 +243,13 @@ export class NfnlSocket {
             // hand the buffer back for reuse, then let the receiver go on
             if (!outcome) worker.postMessage(m.buffer, [m.buffer]);
             control.consumed();
+            // The receiver's batches come faster than they are worked through, and the port hands over up to a
+            // thousand per turn of the event loop: without a turn now and then, nothing else runs until the dump
+            // ends, a signal's handler (a stop request: batch.ts) among it.
+            if (performance.now() - lastTurn >= YIELD_EVERY_MS) {
+              await new Promise<void>((resolve) => setImmediate(resolve));
+              lastTurn = performance.now();
+            }
           }
         } catch (e) {
           settle(e instanceof Error ? e : new Error(String(e)));
@@ -255,40 +290,105 @@ export class NfnlSocket {
    */
   sendBatch(msgs: Buffer[] | Buffer, seqs: number[], handlers?: Array<MessageHandler | undefined>): Promise<number[]> {
     if (this.closed) return Promise.reject(new NetlinkError(ERRNO.EBADF, 'sendmsg'));
+    const batch = this.awaitAnswers(seqs, handlers);
+    this.sendRaw(Buffer.isBuffer(msgs) ? msgs : msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), batch);
+    return batch.answered;
+  }
+
+  /**
+   * sendBatch, answered before it returns: the kernel handles the messages of a datagram sent to it inside the
+   * sendmsg() call (net/netlink/af_netlink.c netlink_unicast_kernel), so when write(2) returns their answers are
+   * queued on this socket, and read(2) takes them at once, without a turn of the event loop. Handlers run as
+   * their answers are read. Each message's errno; or sendBatch's promise when that cannot be done: no descriptor
+   * (answersNow), or an answer that is not there (the addon's reading delivers it).
+   */
+  sendBatchNow(msgs: Buffer, seqs: number[], handlers?: Array<MessageHandler | undefined>): number[] | Promise<number[]> {
+    const fd = this.fd;
+    if (fd === undefined || this.closed) return this.sendBatch(msgs, seqs, handlers);
+    const batch = this.awaitAnswers(seqs, handlers);
+    phase?.('request');
+    try {
+      writeSync(fd, msgs, 0, msgs.length);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // the addon waits until the socket takes it
+      if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'ENOBUFS' || code === 'EINTR') this.sendRaw(msgs, batch);
+      else batch.fail(toNetlinkError(e, 'sendmsg'));
+      return batch.answered;
+    }
+    const buf = (this.answerBuf ??= Buffer.allocUnsafe(Math.max(this.msgBufferSize, 1 << 16)));
+    quietReads(() => {
+      while (batch.outcome === undefined) {
+        const r = readDatagram(fd, buf, 0, buf.length);
+        if (r === EMPTY) return;
+        if (typeof r !== 'number') {
+          this.failAll(NetlinkError.from(r));
+          return;
+        }
+        // a datagram that filled the buffer may have been cut (read(2) cannot tell): as the addon's truncatedMessage
+        if (r === buf.length) {
+          this.failAll(new NetlinkError(ERRNO.EMSGSIZE, 'recvmsg'));
+          return;
+        }
+        // no handler here returns a promise (only a threaded dump waits for them)
+        void this.onDatagram(buf.subarray(0, r), 0);
+      }
+    });
+    return batch.outcome === 'answered' ? batch.results : batch.answered;
+  }
+
+  /** The pending entries of a batch's messages: `answered` resolves with each one's errno once the last is answered. */
+  private awaitAnswers(seqs: number[], handlers?: Array<MessageHandler | undefined>): PendingBatch {
     const results = new Array<number>(seqs.length).fill(0);
     const last = seqs.length - 1;
-    return new Promise<number[]>((resolve, reject) => {
-      const done = (): void => {
+    let resolve!: (r: number[]) => void;
+    let reject!: (e: Error) => void;
+    const answered = new Promise<number[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const batch: PendingBatch = {
+      results,
+      answered,
+      outcome: undefined,
+      fail: (e) => {
         for (const s of seqs) this.pending.delete(s);
-        resolve(results);
-      };
-      seqs.forEach((seq, i) => {
-        const onError = (e: Error): void => {
-          if (!(e instanceof NetlinkError)) {
-            for (const s of seqs) this.pending.delete(s);
-            reject(e);
-            return;
-          }
-          results[i] = e.errno;
-          if (i === last) done();
-        };
-        this.pending.set(seq, {
-          seq,
-          onMessage: handlers?.[i],
-          dump: false,
-          ack: true,
-          resolve: i === last ? done : () => {},
-          reject: onError,
-        });
-      });
-      phase?.('request');
-      // one datagram, one buffer: cheaper for the addon than an iovec per message
-      this.raw.send(Buffer.isBuffer(msgs) ? msgs : msgs.length === 1 ? msgs[0] : Buffer.concat(msgs), {}, (err?: unknown) => {
-        if (err) {
-          for (const s of seqs) this.pending.delete(s);
-          reject(toNetlinkError(err, 'sendmsg'));
+        batch.outcome = 'failed';
+        reject(e);
+      },
+    };
+    const done = (): void => {
+      for (const s of seqs) this.pending.delete(s);
+      batch.outcome = 'answered';
+      resolve(results);
+    };
+    seqs.forEach((seq, i) => {
+      const onError = (e: Error): void => {
+        if (!(e instanceof NetlinkError)) {
+          batch.fail(e);
+          return;
         }
+        results[i] = e.errno;
+        if (i === last) done();
+      };
+      this.pending.set(seq, {
+        seq,
+        onMessage: handlers?.[i],
+        dump: false,
+        ack: true,
+        resolve: i === last ? done : () => {},
+        reject: onError,
       });
+    });
+    return batch;
+  }
+
+  /** Sends a batch's datagram through the addon (its callback reports a failure to send). */
+  private sendRaw(datagram: Buffer, batch: PendingBatch): void {
+    phase?.('request');
+    // one datagram, one buffer: cheaper for the addon than an iovec per message
+    this.raw.send(datagram, {}, (err?: unknown) => {
+      if (err) batch.fail(toNetlinkError(err, 'sendmsg'));
     });
   }
 
