@@ -50,8 +50,9 @@ export async function deleteConntrack(req: DeleteRequest, ctx: CommandContext): 
   const { query } = req;
   const skip = compileFilter(query);
   const skipRaw = compileRawPrefilter(query);
-  const decoder = new FlowDecoder();
-  // each entry is formatted when dumped (its object is reused for the next one) and printed when deleted
+  const decoder = new FlowDecoder({ wireAddresses: true });
+  // each entry is formatted when dumped (its object is reused for the next one, its addresses written from the
+  // message's bytes: WireTuple) and printed when deleted
   const lineOut = new ByteSink();
   const print = flowPrinter({ ...req.output, labelmap: undefined }, { ...ctx, out: lineOut }, 'delete');
   let counter = 0;
