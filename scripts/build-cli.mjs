@@ -12,8 +12,9 @@ import { build } from 'esbuild';
 // each of the module's exports (listed here, at build time) that requires the module on first use:
 // `childProcess.spawn(...)` and `import { spawn }` (esbuild reads the member at the call) work unchanged.
 // node:module likewise: its createRequire is called only to load koffi, the worker thread's module and the like,
-// and loading it brings the ES module loader's modules along.
-const LAZY_BUILTINS = ['child_process', 'module'];
+// and loading it brings the ES module loader's modules along. node:v8 (and its heap snapshot streams) only for -E
+// with a kernel-decided filter (cli/tiering.ts).
+const LAZY_BUILTINS = ['child_process', 'module', 'v8'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
