@@ -10,6 +10,11 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 N=${BENCH_EVENTS:-50000}
 REF=${REF:-/usr/sbin/conntrack}
 OURS=${OURS:-"node $repo/bin/conntrack"}
+# BENCH_EVENTS_ONLY: a bash regex on the case names burst, paced, match1 (default: all); BENCH_EVENTS_RUNS: rounds
+# of the match1 case (ref then ours in each)
+ONLY=${BENCH_EVENTS_ONLY:-}
+MATCH_RUNS=${BENCH_EVENTS_RUNS:-1}
+want_case() { [[ -z $ONLY || $1 =~ $ONLY ]]; }
 [[ $EUID -eq 0 ]] || { echo "bench/events.sh: must run as root" >&2; exit 1; }
 command -v /usr/bin/time >/dev/null || { apt-get install -y -qq time >/dev/null; }
 NS=ctbenchev-$$
@@ -34,6 +39,7 @@ for tool in ref ours; do
   cmd=$([[ $tool == ref ]] && echo "$REF" || echo "$OURS")
   pat=$([[ $tool == ref ]] && echo "^$REF -E" || echo "bin/conntrack -E")
   for buf in "" "-b 8388608"; do
+    want_case burst || continue
     ip netns exec "$NS" "$REF" -F 2>/dev/null || true
     listen "$cmd -E $buf"
     ip netns exec "$NS" "$REF" -R "$TMP/burst.txt"
@@ -45,6 +51,7 @@ for tool in ref ours; do
     printf '%-6s %-22s %10d %10d %7.1f%% %s\n' "$tool" "burst${buf:+ $buf}" "$got" $((2 * N)) "$(echo "100 * $got / (2 * $N)" | bc -l)" "$warn"
   done
   # paced: 100 entries every 10 ms (NEW events), CPU per event
+  want_case paced || continue
   ip netns exec "$NS" "$REF" -F 2>/dev/null || true
   listen "$cmd -E -e NEW"
   split -l 100 "$TMP/paced.txt" "$TMP/chunk."
@@ -62,7 +69,8 @@ done
 ticks() { for p in $1 $(cat /proc/$1/task/*/children 2>/dev/null); do awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 hz=$(getconf CLK_TCK)
 want=$((2 * $(grep -c -- '--dport 443 ' "$TMP/match1.txt")))
-for tool in ref ours; do
+want_case match1 || exit 0
+for ((round = 0; round < MATCH_RUNS; round++)); do for tool in ref ours; do
   cmd=$([[ $tool == ref ]] && echo "$REF" || echo "$OURS")
   ip netns exec "$NS" "$REF" -F 2>/dev/null || true
   ip netns exec "$NS" $cmd -E -p tcp --dport 443 > "$TMP/out" 2> "$TMP/err" &
@@ -78,4 +86,4 @@ for tool in ref ours; do
   got=$(grep -c . "$TMP/out" || true)
   printf '%-6s %-22s %10d %10d   cpu in burst %.3f s, from start %.3f s\n' "$tool" "burst, 1% match" "$got" "$want" \
     "$(echo "($t1 - $t0) / $hz" | bc -l)" "$(echo "$t1 / $hz" | bc -l)"
-done
+done; done

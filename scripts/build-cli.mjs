@@ -12,8 +12,9 @@ import { build } from 'esbuild';
 // each of the module's exports (listed here, at build time) that requires the module on first use:
 // `childProcess.spawn(...)` and `import { spawn }` (esbuild reads the member at the call) work unchanged.
 // node:module likewise: its createRequire is called only to load koffi, the worker thread's module and the like,
-// and loading it brings the ES module loader's modules along.
-const LAZY_BUILTINS = ['child_process', 'module'];
+// and loading it brings the ES module loader's modules along. node:v8 (and its heap snapshot streams) only for -E
+// with a kernel-decided filter (cli/tiering.ts).
+const LAZY_BUILTINS = ['child_process', 'module', 'v8'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -124,8 +125,8 @@ await build({
   plugins: [lazyBuiltins, cjsWorker, bundledAddon],
 });
 
-// V8's code cache for the bundle, made after a warm-up (the parser, then one -C: see warmUp in src/cli/bin.ts) so
-// that the functions a start needs are in it; bin/conntrack hands it to vm.Script.
+// V8's code cache for the bundle, made after a warm-up (the parser, one -C, then -E on captured datagrams: see warmUp
+// in src/cli/bin.ts) so that the functions a start needs are in it; bin/conntrack hands it to vm.Script.
 {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const { Script } = await import('node:vm');
@@ -137,6 +138,18 @@ await build({
   const script = new Script(wrap(readFileSync(file, 'utf8')), { filename: file });
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
-  await mod.exports.warmUp();
+  // conntrack messages as the kernel sends them (a dump's datagrams: an event carries the same attributes), for
+  // the warm-up's -E; without the fixture the event path is left out of the cache
+  const sample = 'fixtures/kernel/list-default.hex';
+  let datagrams = [];
+  try {
+    datagrams = readFileSync(sample, 'latin1')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => Buffer.from(l, 'hex'));
+  } catch {
+    console.warn(`scripts/build-cli.mjs: ${sample} not found: the code cache leaves -E's event path out`);
+  }
+  await mod.exports.warmUp(datagrams);
   writeFileSync(file + '.cache', script.createCachedData());
 }

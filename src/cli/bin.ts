@@ -9,6 +9,8 @@ import { FdSink, writeText } from '../format/sink.js';
 import { endBySignal, ProcessSignals } from './signals.js';
 import { bytesOf, fromUtf8, TEXT } from '../text.js';
 import { phase, recordPhases } from '../phases.js';
+import { ConntrackClient, type CtClient } from '../ctnetlink/client.js';
+import { replayedEventStream } from '../ctnetlink/event-stream.js';
 
 /**
  * conntrack prints argv[0] in its usage line. A script's original argv[0] is lost in the kernel's #! handling,
@@ -102,9 +104,11 @@ export function run(): void {
  * kernel of the build's own namespace; its output goes to /dev/null and a failure, such as EPERM without
  * CAP_NET_ADMIN, is only another path compiled), so that the build can store V8's code cache with the functions
  * a start needs already compiled: the socket, the client, the request and reply, the sink (scripts/build-cli.mjs,
- * bin/conntrack).
+ * bin/conntrack). Then -E, with and without a filter, on `eventDatagrams` (captured datagrams of conntrack
+ * messages) replayed instead of a socket's: the event path's decoder, filter and formatter are compiled from the
+ * cache too, not in the middle of the first burst.
  */
-export async function warmUp(): Promise<void> {
+export async function warmUp(eventDatagrams: readonly Buffer[] = []): Promise<void> {
   for (const argv of [['-L'], ['-C'], ['-S'], ['-L', '-o', 'xml,extended,id'], ['-D', '-p', 'tcp', '--dport', '80'], ['-E', '-e', 'NEW']]) {
     try {
       // resolving is the last step of parsing: its functions go into the cache too
@@ -117,9 +121,39 @@ export async function warmUp(): Promise<void> {
   try {
     fd = openSync('/dev/null', 'w');
     await main({ argv: ['conntrack', '-C'], out: new FdSink(fd), err: () => {}, argv0: () => 'conntrack' });
+    if (eventDatagrams.length > 0) await warmUpEvents(fd, eventDatagrams);
   } catch {
     // only compiling matters
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+async function warmUpEvents(fd: number, datagrams: readonly Buffer[]): Promise<void> {
+  const openClient = (o: { netns?: string }): CtClient => {
+    const c = ConntrackClient.open(o);
+    c.events = (sub, handlers) => replayedEventStream(sub, handlers, datagrams);
+    return c;
+  };
+  // stopped as soon as the replayed batch is printed (its flush is the first immediate queued)
+  const stopAtOnce = { onStop: (stop: () => void) => void setImmediate(stop) };
+  // the receiver's path: the in-process one would change V8's flags (cli/tiering.ts), and a code cache made
+  // under other flags is rejected at every start
+  const setting = process.env.CONNTRACK_KERNEL_FILTER;
+  process.env.CONNTRACK_KERNEL_FILTER = 'receiver';
+  try {
+    for (const argv of [['-E'], ['-E', '-p', 'tcp', '--dport', '443']]) {
+      await main({
+        argv: ['conntrack', ...argv],
+        out: new FdSink(fd),
+        err: () => {},
+        argv0: () => 'conntrack',
+        openClient,
+        process: stopAtOnce,
+      });
+    }
+  } finally {
+    if (setting === undefined) delete process.env.CONNTRACK_KERNEL_FILTER;
+    else process.env.CONNTRACK_KERNEL_FILTER = setting;
   }
 }

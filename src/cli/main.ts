@@ -24,7 +24,8 @@ import { flush, getConntrackEntry } from '../commands/get.js';
 import { create } from '../commands/create.js';
 import { update } from '../commands/update.js';
 import { type LineParser, loadFile } from '../commands/load.js';
-import { events, EventProcess } from '../commands/events.js';
+import { events, EventProcess, readInProcess } from '../commands/events.js';
+import { tierUpLater } from './tiering.js';
 import { watch } from '../commands/watch.js';
 import { countExpect, createExpect, deleteExpectation, flushExpect, getExpectation, listExpect } from '../commands/expect.js';
 import { type ProtoHandler, protoNameByNumber } from './protocols/index.js';
@@ -211,8 +212,12 @@ function runRequest(req: CommandRequest, ctx: CommandContext, proc: EventProcess
   switch (req.kind) {
     case 'watch':
       return watch(req, ctx, proc);
-    case 'events':
-      return events(withKernelFilterSetting(req, process.env.CONNTRACK_KERNEL_FILTER), ctx, proc);
+    case 'events': {
+      const r = withKernelFilterSetting(req, process.env.CONNTRACK_KERNEL_FILTER);
+      // few events will come: V8's optimizing compiler would cost more than it saves (cli/tiering.ts)
+      if (readInProcess(r)) tierUpLater();
+      return events(r, ctx, proc);
+    }
     case 'expect-list':
       return listExpect(req, ctx);
     case 'expect-count':

@@ -32,6 +32,14 @@ export function eventTimestamp(sec: number, usec: number): string {
   return `[${String(sec).padStart(8, '0')}.${String(usec).padStart(6, '0')}]\t`;
 }
 
+/**
+ * Whether the events of `req` are read in this process: its socket filter decides every event by itself, so only
+ * what can match reaches the socket and no receiver process is needed (ctnetlink/event-stream.ts).
+ */
+export function readInProcess(req: EventsRequest): boolean {
+  return req.table !== 'expect' && req.kernelFilter !== false && req.inProcess !== false && eventFilterDecidesAll(req.query);
+}
+
 export function events(req: EventsRequest, ctx: CommandContext, proc: EventProcess): Promise<CommandResult> {
   const { output, query } = req;
   const skip = compileFilter(query);
@@ -149,7 +157,7 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
         programNames: !expectTable,
         kernelFilter,
         // then what passes is read in this process (ctnetlink/event-stream.ts)
-        kernelFilterDecidesAll: kernelFilter !== undefined && req.inProcess !== false && eventFilterDecidesAll(query) ? true : undefined,
+        kernelFilterDecidesAll: kernelFilter !== undefined && readInProcess(req) ? true : undefined,
       },
       {
         message: (buf, off, len, type, flags, pid, prog) => {

@@ -286,6 +286,11 @@ export class InProcessEventStream extends HandledStream implements EventSource {
     this.netns?.close();
   }
 
+  /** A batch of datagrams as if the socket had held them (replayedEventStream). */
+  replay(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void {
+    this.guarded(() => this.datagrams(buf, offsets, lengths));
+  }
+
   private datagrams(buf: Buffer, offsets: readonly number[], lengths: readonly number[]): void {
     const before = this.senders;
     // the senders' names as the batch is read, as the receiver looks them up (nlmsg_pid of a datagram's first
@@ -378,6 +383,32 @@ export function openEventStream(sub: EventSubscription, handlers: EventStreamHan
   const receiver = (): EventSource => new EventStream(groups, bufferSize, handlers, programNames, program, netns);
   if (!program || !sub.kernelFilterDecidesAll) return receiver();
   return new InProcessEventStream(groups, bufferSize, handlers, programNames, program, netns, receiver);
+}
+
+/**
+ * A stream that hands `datagrams` (captured event or dump datagrams) to the handlers in one batch when started, the
+ * way the in-process reader hands on what it read, program names included; no socket is opened. The CLI's build
+ * runs -E on one so that the code cache holds the event path's functions (cli/bin.ts warmUp).
+ */
+export function replayedEventStream(sub: EventSubscription, handlers: EventStreamHandlers, datagrams: readonly Buffer[]): EventSource {
+  const none = (): EventSource => ({ start() {}, stop() {} });
+  const s = new InProcessEventStream(subscriptionGroups(sub), 0, handlers, sub.programNames ?? false, Buffer.alloc(0), undefined, none);
+  return {
+    start() {
+      const offsets: number[] = [];
+      let off = 0;
+      for (const d of datagrams) {
+        offsets.push(off);
+        off += d.length;
+      }
+      s.replay(
+        Buffer.concat(datagrams),
+        offsets,
+        datagrams.map((d) => d.length),
+      );
+    },
+    stop: () => s.stop(),
+  };
 }
 
 /** A descriptor of the namespace, known to be one this process may enter. */
