@@ -77,7 +77,6 @@ done
 
 # -E -p tcp --dport 443 during the burst in which 1% of the events match: CPU time of the listener (its process
 # and children, utime + stime from /proc) during the burst, and from its start
-ticks() { for p in $1 $(cat /proc/$1/task/*/children 2>/dev/null); do awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null; done | awk '{s += $1} END {print s + 0}'; }
 want=$((2 * $(grep -c -- '--dport 443 ' "$TMP/match1.txt")))
 want_case match1 || exit 0
 for ((round = 0; round < MATCH_RUNS; round++)); do for tool in ref ours; do
@@ -86,11 +85,11 @@ for ((round = 0; round < MATCH_RUNS; round++)); do for tool in ref ours; do
   ip netns exec "$NS" $cmd -E -p tcp --dport 443 > "$TMP/out" 2> "$TMP/err" &
   LPID=$!
   sleep 1.5
-  t0=$(ticks $LPID)
+  t0=$(tree_ticks $LPID)
   ip netns exec "$NS" "$REF" -R "$TMP/match1.txt"
   ip netns exec "$NS" "$REF" -F 2>/dev/null
   sleep 3
-  t1=$(ticks $LPID)
+  t1=$(tree_ticks $LPID)
   kill -INT $LPID 2>/dev/null || true
   wait "$LPID" 2>/dev/null || true
   got=$(grep -c . "$TMP/out" || true)
