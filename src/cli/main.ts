@@ -1,8 +1,7 @@
 // The one place that turns results and errors into stderr text and an exit code (conntrack.c main(),
 // do_command_ct(), print_stats(), exit_error()).
 
-import { fstatSync } from 'node:fs';
-import { availableParallelism, constants as osConstants } from 'node:os';
+import { constants as osConstants } from 'node:os';
 import { CMD, EVENT_EXIT_MSG, EXIT_MSG } from './commands.js';
 import { CtError, err2str, EXIT, MESSAGE_PREFIX, otherProblem } from '../commands/errors.js';
 import { FdSink, OutputClosed, OutputFailed, TextSink, writeText } from '../format/sink.js';
@@ -47,27 +46,9 @@ export interface MainIo {
   process?: EventProcess;
   /** SIGINT / SIGTERM / SIGHUP while -D, -U, -F or -R changes entries (none caught when absent) */
   signals?: StopSignals;
-  /** whether large dumps may use a receiving thread (CommandContext.threadedDumps); absent: see threadedDumps() */
+  /** false: no receiving thread for a dump, whatever its size (CommandContext.threadedDumps); absent: by the table's size */
   threadedDumps?: boolean;
 }
-
-/**
- * A dump's receiving thread, the formatting thread and the reader of a pipe on stdout are three busy threads:
- * on two cores or fewer, -L | wc -l was faster with the dump received on the formatting thread (bench/run.sh
- * A/B, 2026-12-07: 1.48x slower threaded at 100k entries, 1.04x at 1M; to /dev/null the thread still won at
- * 1M). Only our own stdout is looked at (an injected sink: no opinion).
- */
-function threadedDumps(io: MainIo): boolean | undefined {
-  if (io.threadedDumps !== undefined || io.out !== undefined) return io.threadedDumps;
-  try {
-    return dumpThreadsFor(availableParallelism(), fstatSync(1).isFIFO());
-  } catch {
-    return undefined;
-  }
-}
-
-/** The rule above: false (no receiving thread) for a pipe on two cores or fewer, else undefined (by size). */
-export const dumpThreadsFor = (cores: number, stdoutIsPipe: boolean): false | undefined => (cores <= 2 && stdoutIsPipe ? false : undefined);
 
 /** The commands that catch a stop signal and finish their batches in flight (cli/signals.ts). */
 const STOPPABLE = CMD.CT_DELETE | CMD.CT_UPDATE | CMD.CT_FLUSH;
@@ -127,7 +108,7 @@ async function run(io: MainIo, out: TextSink, err: (s: string) => void): Promise
   }
   try {
     const argv0 = io.argv0 ?? (() => argv[0]);
-    const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock, threadedDumps: threadedDumps(io) };
+    const ctx: CommandContext = { client, out, err, clock: io.clock ?? systemClock, threadedDumps: io.threadedDumps };
     // -R / --load-file is recognised only as the first argument, and only with a file after it
     if (argv.length > 2 && (argv[1] === '-R' || argv[1] === '--load-file')) {
       return await stoppable(io.signals, async (stop) => {

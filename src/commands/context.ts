@@ -12,9 +12,10 @@ export interface CommandContext {
   err: (s: string) => void;
   clock: Clock;
   /**
-   * false: receive a large dump on this thread too, not on a thread of its own. Decided by the CLI from the
-   * output: when stdout is a pipe on a machine of two cores or fewer, the pipe's reader needs the second core
-   * (-L | wc -l ran faster so). Absent: the client decides by the table's size.
+   * false: receive a large dump on this thread too, not on a thread of its own. Absent: the client decides by the
+   * table's size, whatever stdout is (a pipe included: on a 2-core machine, bench/run.sh 2026-12-07 21:00 UTC,
+   * -L | wc -l took 4.2-4.5 s threaded against 7.0-7.8 s on one thread at 1M entries, 1.4-1.6 s against 2.0-2.2 s
+   * at 300k: the kernel's dump work in the reader's recvmsg() is the larger half, and the pipe's reader needs little).
    */
   threadedDumps?: boolean;
   /** set while a command that changes entries runs: a signal asks it to stop (see answered-batches.ts) */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dumpThreadsFor, main } from '../../src/cli/main.js';
+import { main } from '../../src/cli/main.js';
 import { ConntrackClient } from '../../src/ctnetlink/client.js';
 import { MemorySink } from '../../src/format/sink.js';
 import { fixedClock } from '../../src/format/clock.js';
@@ -322,15 +322,8 @@ describe('-L: where a large dump is received', () => {
     return asked;
   };
 
-  it('by the table size, unless the CLI said no thread (stdout a pipe on two cores or fewer)', async () => {
+  it('by the table size, unless the caller said no thread', async () => {
     expect(await threadedAsked(undefined)).toEqual(['auto']);
     expect(await threadedAsked(false)).toEqual([false]);
-  });
-
-  it('no thread for a pipe on two cores or fewer; else the size decides', () => {
-    expect(dumpThreadsFor(2, true)).toBe(false);
-    expect(dumpThreadsFor(1, true)).toBe(false);
-    expect(dumpThreadsFor(2, false)).toBeUndefined();
-    expect(dumpThreadsFor(4, true)).toBeUndefined();
   });
 });
