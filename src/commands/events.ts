@@ -8,7 +8,8 @@ import { FlowDecoder } from '../ctnetlink/decode.js';
 import { errnoText, flowEventKind } from '../ctnetlink/event-stream.js';
 import { compileFilter } from '../filter/userspace.js';
 import { compileEventFilter, eventFilterDecidesAll } from '../filter/bpf.js';
-import { FlowFormat, writeFlowDefault } from '../format/default.js';
+import { FlowFormat, formatFlowDefault } from '../format/default.js';
+import type { Clock } from '../format/clock.js';
 import { flowJson } from '../format/json.js';
 import { formatFlowSave } from '../format/save.js';
 import { formatFlowXml, XML_FOOTER, XML_HEADER } from '../format/xml.js';
@@ -30,6 +31,18 @@ export interface EventProcess {
 /** "[%-.8ld.%-.6ld]\t": seconds zero-padded to 8 digits, microseconds to 6. */
 export function eventTimestamp(sec: number, usec: number): string {
   return `[${String(sec).padStart(8, '0')}.${String(usec).padStart(6, '0')}]\t`;
+}
+
+/** The current time as -o timestamp prints it before an event. */
+function timestampNow(clock: Clock): string {
+  const t = clock.nowMicros();
+  return eventTimestamp(t.sec, t.usec);
+}
+
+/** What ends an event's line: the sender's port and name for an event a process's request caused (event_cb). */
+function userspaceSuffix(pid: number, prog: string | undefined): string {
+  if (pid === 0) return '\n';
+  return prog !== undefined ? ` [USERSPACE] portid=${pid} progname=${prog}\n` : ` [USERSPACE] portid=${pid}\n`;
 }
 
 /**
@@ -113,15 +126,17 @@ export function events(req: EventsRequest, ctx: CommandContext, proc: EventProce
         }
         out.write(formatFlowXml(flow, kind, { ...fmt, time: output.timestamp }, ctx.clock));
       } else {
-        if (output.timestamp) {
-          const t = ctx.clock.nowMicros();
-          out.write(eventTimestamp(t.sec, t.usec));
-        }
-        writeFlowDefault(out, flow, kind, fmt, ctx.clock);
+        // the line is built as a string and written at once: an event stream is a few lines per wakeup, run in
+        // V8's interpreter and baseline code (cli/tiering.ts), where a string concatenation is one builtin call
+        // and a byte-wise write into the sink's buffer a loop of them; measured on the bench's 1% burst (1000
+        // events through the formatter alone), 6.6 ms as strings, 15-25 ms into the byte sink; and no slower
+        // optimized (100k events: 266-277 ms against 327-396 ms)
+        const ts = output.timestamp ? timestampNow(ctx.clock) : '';
+        out.write(ts + formatFlowDefault(flow, kind, fmt, ctx.clock) + userspaceSuffix(pid, prog));
+        counter++;
+        return;
       }
-      if (pid !== 0) {
-        out.write(prog !== undefined ? ` [USERSPACE] portid=${pid} progname=${prog}\n` : ` [USERSPACE] portid=${pid}\n`);
-      } else out.write('\n');
+      out.write(userspaceSuffix(pid, prog));
       counter++;
     };
 
