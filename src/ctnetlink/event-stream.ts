@@ -26,6 +26,7 @@ import { NETLINK_NETFILTER, NFNLGRP, NLM_F } from '../netlink/constants.js';
 import { ERRNO } from '../netlink/errno.js';
 export { strerror as errnoText } from '../netlink/errno.js';
 import { forEachMessage } from '../netlink/framing.js';
+import { readU32LE } from '../netlink/attributes.js';
 import { encodeProgram, type SockFilter } from '../netlink/bpf.js';
 import { EventSocket } from '../netlink/socket/event-socket.js';
 import { ProgramNames } from '../netlink/program-names.js';
@@ -162,7 +163,7 @@ export class EventStream extends HandledStream {
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let off = 0;
     while (off + 4 <= data.length && !this.stopped) {
-      const len = data.readUInt32LE(off);
+      const len = readU32LE(data, off);
       if (len === RECORD_CONTROL) {
         if (off + 12 > data.length) break;
         const kind = data.readUInt32LE(off + 4);
@@ -189,7 +190,7 @@ export class EventStream extends HandledStream {
       if (off + 4 + len > data.length) break;
       const named = this.namedPort;
       const program = (pid: number): string | undefined => (pid !== 0 && pid === named ? this.namedAs : undefined);
-      deliverDatagram(data.subarray(off + 4, off + 4 + len), this.handlers, program, () => this.stopped);
+      deliverDatagram(data, off + 4, off + 4 + len, this.handlers, program, () => this.stopped);
       off += 4 + len;
     }
     this.pending = off < data.length ? Buffer.from(data.subarray(off)) : Buffer.alloc(0);
@@ -197,16 +198,26 @@ export class EventStream extends HandledStream {
   }
 }
 
-/** The messages of an event datagram to `handlers.message` (not its NLMSG_* control messages), until `stopped`. */
+/**
+ * The messages of the event datagram at buf[start, end) to `handlers.message` (not its NLMSG_* control messages),
+ * until `stopped`.
+ */
 function deliverDatagram(
-  d: Buffer,
+  buf: Buffer,
+  start: number,
+  end: number,
   handlers: EventStreamHandlers,
   program: (pid: number) => string | undefined,
   stopped: () => boolean,
 ): void {
-  forEachMessage(d, (off, len, type, flags, _seq, pid) => {
-    if (type >= 0x10 && !stopped()) handlers.message(d, off, len, type, flags, pid, program(pid));
-  });
+  forEachMessage(
+    buf,
+    (off, len, type, flags, _seq, pid) => {
+      if (type >= 0x10 && !stopped()) handlers.message(buf, off, len, type, flags, pid, program(pid));
+    },
+    start,
+    end,
+  );
 }
 
 /**
@@ -301,8 +312,9 @@ export class InProcessEventStream extends HandledStream implements EventSource {
     const program = (pid: number): string | undefined => (pid === port ? name : undefined);
     const stopped = (): boolean => this.stopped;
     for (let i = 0; i < offsets.length && !this.stopped; i++) {
-      const d = buf.subarray(offsets[i], offsets[i] + lengths[i]);
-      port = this.names && d.length >= 16 ? d.readUInt32LE(12) : 0;
+      const start = offsets[i];
+      const end = start + lengths[i];
+      port = this.names && lengths[i] >= 16 ? readU32LE(buf, start + 12) : 0;
       if (port === 0) name = undefined;
       else if (named.has(port)) name = named.get(port);
       else {
@@ -310,7 +322,7 @@ export class InProcessEventStream extends HandledStream implements EventSource {
         named.set(port, name);
         if (!before.has(port)) this.newSender = true;
       }
-      deliverDatagram(d, this.handlers, program, stopped);
+      deliverDatagram(buf, start, end, this.handlers, program, stopped);
     }
     this.senders = named;
     if (!this.stopped) this.handlers.batchEnd?.();

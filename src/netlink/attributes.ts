@@ -220,6 +220,13 @@ export const readU8 = (buf: Buffer, off: number): number => buf[off];
 export const readU16BE = (buf: Buffer, off: number): number => (buf[off] << 8) | buf[off + 1];
 export const readU32BE = (buf: Buffer, off: number): number =>
   ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
+/**
+ * Host order (the netlink message header's fields, on a little-endian host), read byte-wise: V8's interpreter runs
+ * these as a few bytecodes, where Buffer#readUInt32LE is a call with checks of its own (-E's path runs interpreted).
+ */
+export const readU16LE = (buf: Buffer, off: number): number => buf[off] | (buf[off + 1] << 8);
+export const readU32LE = (buf: Buffer, off: number): number =>
+  (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
 export const readU64BE = (buf: Buffer, off: number): bigint => (BigInt(readU32BE(buf, off)) << 32n) | BigInt(readU32BE(buf, off + 4));
 
 // ---- encoding -------------------------------------------------------------------------------------------

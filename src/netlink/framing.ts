@@ -3,7 +3,7 @@
 // struct nlmsghdr { u32 nlmsg_len; u16 nlmsg_type; u16 nlmsg_flags; u32 nlmsg_seq; u32 nlmsg_pid; } (host order)
 // struct nfgenmsg { u8 nfgen_family; u8 version; be16 res_id; }
 
-import { AttrNode, align4, encodeAttrs, encodedLength, DecodeError } from './attributes.js';
+import { AttrNode, align4, encodeAttrs, encodedLength, DecodeError, readU16LE, readU32LE } from './attributes.js';
 import { NFGENMSG_LEN, NFNETLINK_V0, NLMSG, NLMSG_HDRLEN, NLM_F } from './constants.js';
 
 export interface NfRequest {
@@ -57,23 +57,25 @@ export function readHeader(buf: Buffer, off: number): MessageHeader {
 
 /**
  * Calls visit(off, header) for each message of a datagram, in order. Stops early if visit returns false.
- * A header whose length runs past the datagram (or is shorter than a header) is a DecodeError.
+ * A header whose length runs past the datagram (or is shorter than a header) is a DecodeError. The datagram is
+ * buf[start, end) (a batch of them read into one buffer needs no Buffer per datagram); offsets are buf's.
  */
 export function forEachMessage(
   buf: Buffer,
   visit: (off: number, len: number, type: number, flags: number, seq: number, pid: number) => boolean | void,
+  start = 0,
+  end = buf.length,
 ): void {
-  let off = 0;
-  const end = buf.length;
+  let off = start;
   while (off + NLMSG_HDRLEN <= end) {
-    const len = buf.readUInt32LE(off);
+    const len = readU32LE(buf, off);
     if (len < NLMSG_HDRLEN || off + len > end) {
-      throw new DecodeError(`netlink message with bad length ${len} at offset ${off} of a ${end}-byte datagram`);
+      throw new DecodeError(`netlink message with bad length ${len} at offset ${off - start} of a ${end - start}-byte datagram`);
     }
-    const type = buf.readUInt16LE(off + 4);
-    const flags = buf.readUInt16LE(off + 6);
-    const seq = buf.readUInt32LE(off + 8);
-    const pid = buf.readUInt32LE(off + 12);
+    const type = readU16LE(buf, off + 4);
+    const flags = readU16LE(buf, off + 6);
+    const seq = readU32LE(buf, off + 8);
+    const pid = readU32LE(buf, off + 12);
     if (visit(off, len, type, flags, seq, pid) === false) return;
     off += align4(len);
   }

@@ -5,9 +5,11 @@
 // exited (or closed its socket) by then gets no name; the event receiver does the same as it reads each batch.
 //
 // conntrack reads /proc/net/netlink for every event and remembers the last (port id, inode) it resolved. Here
-// the table is read again once it is SNAPSHOT_MS old, so a burst costs a read per millisecond, not per event;
-// a name is kept while its socket (the same port id with the same inode) is in the table and for CLOSED_MS
-// after, since a port id is free for any later process once its socket is closed.
+// the table is read again once it is SNAPSHOT_MS old when a port not known yet asks, and once it is TRUSTED_MS
+// old when a known one does, so a burst costs a read per millisecond at most, not per event, and a steady stream
+// from known senders one per TRUSTED_MS; a name is kept while its socket (the same port id with the same inode)
+// is in the table and for CLOSED_MS after, since a port id is free for any later process once its socket is
+// closed.
 
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { NETLINK_NETFILTER } from './constants.js';
@@ -22,6 +24,16 @@ const SNAPSHOT_MS = 1;
  * socket shows up in the table with another inode and replaces the name at once.
  */
 const CLOSED_MS = 250;
+/**
+ * How long a known port's name is given without reading the table again. Reading it costs the kernel a walk of
+ * every netlink socket of the host: 0.2-0.35 ms here, against about 50 us per event for the rest of -E, so one
+ * read per batch (every 50 ms in a stream, event-socket.ts) was about a tenth of a listener's CPU in the bench's
+ * 1% burst. Meanwhile a socket closed and its port taken by another process keeps the old name: a port id is its
+ * owner's pid or a random negative number (netlink_autobind), so another process gets it only when pids wrap
+ * around or by a 1 in 2^31 draw, and the same process reopening its socket has the same name anyway. A name of a
+ * closed socket is then kept up to TRUSTED_MS + CLOSED_MS after it closed.
+ */
+const TRUSTED_MS = 250;
 
 /** comm from /proc/PID/stat: what fscanf("%*u (%m[^)]") takes, so none for an empty one. */
 function pidName(pid: number): string | undefined {
@@ -112,6 +124,8 @@ export class ProgramNames {
   /** The program holding netlink port `portid` (or holding it until just now), or undefined when none is known. */
   lookup(portid: number): string | undefined {
     const t = this.now();
+    const known = this.known.get(portid);
+    if (known !== undefined && known.goneAt === undefined && t - this.readAt < TRUSTED_MS) return known.name;
     if (t - this.readAt >= SNAPSHOT_MS) {
       this.readAt = t;
       this.sockets = this.table();

@@ -99,4 +99,18 @@ describe('conntrack entries', () => {
       );
     });
   });
+
+  it('walks the messages of one datagram inside a larger buffer, in the offsets of the buffer', () => {
+    const one = encodeRequest({ subsys: 1, msg: 0, flags: 0, family: 2, attrs: tcpEntry }, 7);
+    const batch = Buffer.concat([Buffer.alloc(12, 0xff), one, one, Buffer.alloc(8, 0xff)]);
+    const seen: Array<[number, number, number]> = [];
+    forEachMessage(batch, (off, len, _type, _flags, seq) => void seen.push([off, len, seq]), 12 + one.length, 12 + 2 * one.length);
+    expect(seen).toEqual([[12 + one.length, one.length, 7]]);
+    const f = new FlowDecoder().decode(batch, seen[0][0], seen[0][1]);
+    expect(f.orig?.dstPort).toBe(80);
+    // a length past the datagram's end is an error even where the buffer goes on, named from the datagram's start
+    expect(() => forEachMessage(batch, () => {}, 12, 12 + one.length - 4)).toThrow(
+      `netlink message with bad length ${one.length} at offset 0 of a ${one.length - 4}-byte datagram`,
+    );
+  });
 });

@@ -55,42 +55,77 @@ describe('program names of netlink ports', () => {
     expect(s.asked).toEqual([]);
   });
 
-  it('resolves a socket once, and reads the table at most once a millisecond', () => {
+  it('resolves a socket once, and reads the table at most once a millisecond for ports not known yet', () => {
     const s = scripted();
     s.table([[100, '7']]);
-    expect(s.names.lookup(100)).toBe('prog-7');
+    expect(s.names.lookup(200)).toBeUndefined();
     s.at(0.5);
-    expect(s.names.lookup(100)).toBe('prog-7');
+    expect(s.names.lookup(200)).toBeUndefined();
+    s.table([
+      [100, '7'],
+      [200, '8'],
+    ]);
     s.at(1.5);
-    expect(s.names.lookup(100)).toBe('prog-7');
-    expect(s.asked).toEqual(['100:7']);
+    expect(s.names.lookup(200)).toBe('prog-8');
+    expect(s.names.lookup(200)).toBe('prog-8');
+    expect(s.asked).toEqual(['200:8']);
     expect(s.reads).toEqual([0, 1.5]);
   });
 
-  it('a port taken by another socket (another inode) is resolved again at once', () => {
+  it('gives a known port its name without reading the table for 250 ms after the last read', () => {
+    const s = scripted();
+    s.table([[100, '7']]);
+    expect(s.names.lookup(100)).toBe('prog-7');
+    for (const t of [1, 50, 100, 249]) {
+      s.at(t);
+      expect(s.names.lookup(100)).toBe('prog-7');
+    }
+    expect(s.reads).toEqual([0]);
+    s.at(250);
+    expect(s.names.lookup(100)).toBe('prog-7');
+    expect(s.reads).toEqual([0, 250]);
+    expect(s.asked).toEqual(['100:7']);
+  });
+
+  it('a port taken by another socket (another inode) is resolved again at the next read of the table', () => {
     const s = scripted();
     s.table([[100, '7']]);
     expect(s.names.lookup(100)).toBe('prog-7');
     s.table([[100, '9']]);
     s.at(2);
+    expect(s.names.lookup(100)).toBe('prog-7');
+    s.at(250);
     expect(s.names.lookup(100)).toBe('prog-9');
     expect(s.asked).toEqual(['100:7', '100:9']);
   });
 
-  it('keeps the name of a closed socket for its queued events, for 250 ms, then forgets it', () => {
+  it('a read for a port not known yet also finds a known port taken by another socket', () => {
+    const s = scripted();
+    s.table([[100, '7']]);
+    s.names.lookup(100);
+    s.table([
+      [100, '9'],
+      [200, '8'],
+    ]);
+    s.at(2);
+    expect(s.names.lookup(200)).toBe('prog-8');
+    expect(s.names.lookup(100)).toBe('prog-9');
+  });
+
+  it('keeps the name of a closed socket for its queued events, for 250 ms after a read missed it, then forgets it', () => {
     const s = scripted();
     s.table([[100, '7']]);
     expect(s.names.lookup(100)).toBe('prog-7');
     s.table([]);
-    s.at(10);
+    s.at(300);
     expect(s.names.lookup(100)).toBe('prog-7');
-    s.at(259);
+    s.at(549);
     expect(s.names.lookup(100)).toBe('prog-7');
-    s.at(260);
+    s.at(550);
     expect(s.names.lookup(100)).toBeUndefined();
     // and a socket that comes back on that port is a new one
     s.table([[100, '8']]);
-    s.at(270);
+    s.at(560);
     expect(s.names.lookup(100)).toBe('prog-8');
   });
 
@@ -99,10 +134,10 @@ describe('program names of netlink ports', () => {
     s.table([[100, '7']]);
     s.names.lookup(100);
     s.table([]);
-    s.at(5);
+    s.at(300);
     s.names.lookup(100);
     s.table([[100, '11']]);
-    s.at(7);
+    s.at(302);
     expect(s.names.lookup(100)).toBe('prog-11');
   });
 });
