@@ -166,8 +166,8 @@ export class EventStream extends HandledStream {
       const len = readU32LE(data, off);
       if (len === RECORD_CONTROL) {
         if (off + 12 > data.length) break;
-        const kind = data.readUInt32LE(off + 4);
-        const value = data.readUInt32LE(off + 8);
+        const kind = readU32LE(data, off + 4);
+        const value = readU32LE(data, off + 8);
         off += 12;
         if (kind === CONTROL.READY) {
           this.subscribed = true;
@@ -180,9 +180,9 @@ export class EventStream extends HandledStream {
       }
       if (len === RECORD_PROGRAM) {
         if (off + 12 > data.length) break;
-        const n = data.readUInt32LE(off + 8);
+        const n = readU32LE(data, off + 8);
         if (off + 12 + n > data.length) break;
-        this.namedPort = data.readUInt32LE(off + 4);
+        this.namedPort = readU32LE(data, off + 4);
         this.namedAs = n > 0 ? data.toString('latin1', off + 12, off + 12 + n) : undefined;
         off += 12 + n;
         continue;

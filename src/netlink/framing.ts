@@ -47,11 +47,11 @@ export interface MessageHeader {
 /** The message at buf[off]. */
 export function readHeader(buf: Buffer, off: number): MessageHeader {
   return {
-    len: buf.readUInt32LE(off),
-    type: buf.readUInt16LE(off + 4),
-    flags: buf.readUInt16LE(off + 6),
-    seq: buf.readUInt32LE(off + 8),
-    pid: buf.readUInt32LE(off + 12),
+    len: readU32LE(buf, off),
+    type: readU16LE(buf, off + 4),
+    flags: readU16LE(buf, off + 6),
+    seq: readU32LE(buf, off + 8),
+    pid: readU32LE(buf, off + 12),
   };
 }
 

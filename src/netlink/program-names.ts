@@ -26,7 +26,7 @@ const SNAPSHOT_MS = 1;
 const CLOSED_MS = 250;
 /**
  * How long a known port's name is given without reading the table again. Reading it costs the kernel a walk of
- * every netlink socket of the host: 0.2-0.35 ms here, against about 50 us per event for the rest of -E, so one
+ * every netlink socket of the host: 0.2-0.35 ms here, against about 40 us per event for the rest of -E, so one
  * read per batch (every 50 ms in a stream, event-socket.ts) was about a tenth of a listener's CPU in the bench's
  * 1% burst. Meanwhile a socket closed and its port taken by another process keeps the old name: a port id is its
  * owner's pid or a random negative number (netlink_autobind), so another process gets it only when pids wrap
